@@ -1,0 +1,1 @@
+"""All of snow-wizard's logic. Nothing below this package imports Qt."""
