@@ -71,7 +71,7 @@ TABLE: dict[str, tuple[str, str]] = {
         "instances) and read access to the table.",
     ),
     "acl_filtered": (
-        "The instance returned no records although {total} exist: access controls hide them.",
+        "The instance returned no records although it counts {total}: access controls hide them.",
         "The credentials work, but the user cannot read these records. Ask an admin for a "
         "role that grants read access (for sys_user: e.g. itil or user_admin).",
     ),
