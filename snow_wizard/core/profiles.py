@@ -105,6 +105,8 @@ class OAuthSettings:
 class TestRecord:
     """The outcome of the last credentials test, shown in listings."""
 
+    __test__ = False  # not a pytest test class
+
     ok: bool
     at: float
     user_name: str | None = None
