@@ -1,0 +1,347 @@
+"""The OAuth protocol pieces, with no I/O policy: PKCE, state, the authorization URL, and the
+token endpoint requests (authorization code, refresh, password) and revocation.
+
+ServiceNow specifics (SERVICENOW.md): ``state`` is required and must be plain (hex here);
+the token endpoint takes a form-encoded body only, with the client authenticated in the body by
+default (a Basic header as an option); a refresh returns the same refresh token (kept when the
+response omits it); and every failure is the same opaque ``401 access_denied``, which is turned
+into ranked likely causes for the step the user is on (diagnosis code token_exchange_failed).
+
+Requests are built by pure functions and sent by thin sync/async wrappers, so the sync Python
+API (``snow_wizard.connect``) and the async flows share everything but the transport.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from snow_wizard.core import diagnosis
+from snow_wizard.core.profiles import ClientAuth, OAuthSettings
+from snow_wizard.errors import OAuthError, ServiceNowError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx2
+
+STATE_BYTES = 16  # 32 hex characters
+VERIFIER_BYTES = 48  # 64 URL-safe characters (RFC 7636 allows 43..128)
+DEFAULT_EXPIRES_IN = 1800.0  # ServiceNow's default access token lifespan
+
+
+def _mask(value: str | None) -> str:
+    return "None" if value is None else "'***'"
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """Tokens from the token endpoint. ``repr`` masks both tokens."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_at: float  # epoch seconds
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenSet(access_token={_mask(self.access_token)}, "
+            f"refresh_token={_mask(self.refresh_token)}, expires_at={self.expires_at:.0f})"
+        )
+
+    def expires_within(self, seconds: float, *, now: float | None = None) -> bool:
+        return self.expires_at - (time.time() if now is None else now) <= seconds
+
+
+@dataclass(frozen=True)
+class PkcePair:
+    """A PKCE code verifier and its S256 challenge. ``repr`` masks the verifier."""
+
+    verifier: str = field(repr=False)
+    challenge: str
+
+    def __repr__(self) -> str:
+        return f"PkcePair(verifier='***', challenge={self.challenge!r})"
+
+
+def s256_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def make_pkce() -> PkcePair:
+    verifier = secrets.token_urlsafe(VERIFIER_BYTES)
+    return PkcePair(verifier=verifier, challenge=s256_challenge(verifier))
+
+
+def make_state() -> str:
+    """A fresh ``state``: hex only, as ServiceNow wants no special characters in it."""
+    return secrets.token_hex(STATE_BYTES)
+
+
+def authorization_url(settings: OAuthSettings, *, state: str, code_challenge: str) -> str:
+    """The consent URL: response_type=code, PKCE S256, hex state, no scope (ServiceNow)."""
+    params = {
+        "response_type": "code",
+        "client_id": settings.client_id,
+        "redirect_uri": settings.redirect_url,
+        "state": state,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+    sep = "&" if "?" in settings.authorize_url else "?"
+    return settings.authorize_url + sep + urlencode(params, quote_via=quote)
+
+
+# -- token endpoint requests -------------------------------------------------------------------
+@dataclass(frozen=True)
+class TokenRequest:
+    """One form-encoded POST to a token endpoint. ``repr`` shows only the URL and grant."""
+
+    url: str
+    data: Mapping[str, str] = field(repr=False)
+    headers: Mapping[str, str] = field(repr=False)
+    step: str  # the grant: authorization_code | refresh_token | password
+
+    def __repr__(self) -> str:
+        return f"TokenRequest(url={self.url!r}, step={self.step!r})"
+
+
+def _client_auth(
+    settings: OAuthSettings, client_secret: str, data: dict[str, str]
+) -> dict[str, str]:
+    headers = {"Accept": "application/json"}
+    if settings.client_auth is ClientAuth.BASIC:
+        # Sent as-is, not form-encoded first (RFC 6749 2.3.1): ServiceNow, like most servers,
+        # does not decode it, and its generated ids and secrets need no encoding anyway.
+        pair = f"{settings.client_id}:{client_secret}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+    else:
+        data["client_id"] = settings.client_id
+        data["client_secret"] = client_secret
+    return headers
+
+
+def code_request(
+    settings: OAuthSettings, client_secret: str, code: str, code_verifier: str
+) -> TokenRequest:
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": settings.redirect_url,
+        "code_verifier": code_verifier,
+    }
+    headers = _client_auth(settings, client_secret, data)
+    return TokenRequest(settings.token_url, data, headers, "authorization_code")
+
+
+def refresh_request(
+    settings: OAuthSettings, client_secret: str, refresh_token: str
+) -> TokenRequest:
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    headers = _client_auth(settings, client_secret, data)
+    return TokenRequest(settings.refresh_url, data, headers, "refresh_token")
+
+
+def password_request(
+    settings: OAuthSettings, client_secret: str, username: str, password: str
+) -> TokenRequest:
+    data = {"grant_type": "password", "username": username, "password": password}
+    headers = _client_auth(settings, client_secret, data)
+    return TokenRequest(settings.token_url, data, headers, "password")
+
+
+def parse_token_response(
+    response: httpx2.Response,
+    request: TokenRequest,
+    *,
+    redirect_url: str = "",
+    previous_refresh_token: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> TokenSet:
+    """A TokenSet from a token endpoint answer, or the diagnosis for what went wrong."""
+    status = response.status_code
+    body = _json_object(response)
+    if _hibernating(response):
+        from snow_wizard.core.instance import parse_instance
+        from snow_wizard.core.responses import WAKE_URL
+
+        raise diagnosis.error(
+            "hibernating", instance=parse_instance(request.url), wake_url=WAKE_URL
+        )
+    if status in (400, 401, 403):
+        raise diagnosis.error("token_exchange_failed", step=request.step, redirect_url=redirect_url)
+    if status >= 500 or status >= 300:
+        raise diagnosis.error("server_error", status=status)
+    if body is None:
+        raise diagnosis.error(
+            "not_servicenow", instance=request.url, detail="the token endpoint did not answer JSON"
+        )
+    access = body.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise diagnosis.error(
+            "not_servicenow", instance=request.url, detail="no access_token in the answer"
+        )
+    refresh = body.get("refresh_token")
+    if not isinstance(refresh, str) or not refresh:
+        refresh = previous_refresh_token  # ServiceNow does not rotate; keep the old one
+    try:
+        expires_in = float(body.get("expires_in", DEFAULT_EXPIRES_IN))
+    except (TypeError, ValueError):
+        expires_in = DEFAULT_EXPIRES_IN
+    return TokenSet(access_token=access, refresh_token=refresh, expires_at=clock() + expires_in)
+
+
+def _hibernating(response: httpx2.Response) -> bool:
+    from snow_wizard.core.responses import is_hibernating
+
+    return is_hibernating(response)
+
+
+def _json_object(response: httpx2.Response) -> dict[str, Any] | None:
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# -- transport ---------------------------------------------------------------------------------
+def _http_error(exc: Exception, url: str, timeout: float) -> ServiceNowError:
+    """Translate an httpx2 transport error (the endpoint was not reached) into a diagnosis."""
+    from snow_wizard.core.instance import parse_instance
+    from snow_wizard.core.responses import diagnose_exception
+
+    return diagnose_exception(exc, parse_instance(url), timeout=timeout)
+
+
+async def send_token_request(
+    request: TokenRequest,
+    *,
+    client: httpx2.AsyncClient | None = None,
+    redirect_url: str = "",
+    previous_refresh_token: str | None = None,
+    clock: Callable[[], float] = time.time,
+    timeout: float = 15.0,
+) -> TokenSet:
+    import httpx2
+
+    from snow_wizard.core.servicenow import make_async_client
+
+    own = client is None
+    http = client if client is not None else make_async_client(timeout=timeout)
+    try:
+        response = await http.post(
+            request.url, data=dict(request.data), headers=dict(request.headers)
+        )
+    except httpx2.TransportError as e:
+        raise _http_error(e, request.url, timeout) from None
+    finally:
+        if own:
+            await http.aclose()
+    return parse_token_response(
+        response, request, redirect_url=redirect_url,
+        previous_refresh_token=previous_refresh_token, clock=clock,
+    )
+
+
+def send_token_request_sync(
+    request: TokenRequest,
+    *,
+    client: httpx2.Client | None = None,
+    previous_refresh_token: str | None = None,
+    clock: Callable[[], float] = time.time,
+    timeout: float = 15.0,
+) -> TokenSet:
+    import httpx2
+
+    from snow_wizard.core.servicenow import make_client
+
+    own = client is None
+    http = client if client is not None else make_client(timeout=timeout)
+    try:
+        response = http.post(request.url, data=dict(request.data), headers=dict(request.headers))
+    except httpx2.TransportError as e:
+        raise _http_error(e, request.url, timeout) from None
+    finally:
+        if own:
+            http.close()
+    return parse_token_response(
+        response, request, previous_refresh_token=previous_refresh_token, clock=clock
+    )
+
+
+async def exchange_code(
+    settings: OAuthSettings, client_secret: str, code: str, code_verifier: str, **kw: Any
+) -> TokenSet:
+    """authorization_code grant; an opaque 401 becomes ranked causes for this step."""
+    request = code_request(settings, client_secret, code, code_verifier)
+    return await send_token_request(request, redirect_url=settings.redirect_url, **kw)
+
+
+async def refresh(
+    settings: OAuthSettings, client_secret: str, refresh_token: str, **kw: Any
+) -> TokenSet:
+    request = refresh_request(settings, client_secret, refresh_token)
+    return await send_token_request(request, previous_refresh_token=refresh_token, **kw)
+
+
+def refresh_sync(
+    settings: OAuthSettings, client_secret: str, refresh_token: str, **kw: Any
+) -> TokenSet:
+    request = refresh_request(settings, client_secret, refresh_token)
+    return send_token_request_sync(request, previous_refresh_token=refresh_token, **kw)
+
+
+async def revoke(
+    settings: OAuthSettings, token: str, *, client: httpx2.AsyncClient | None = None,
+    timeout: float = 15.0,
+) -> None:
+    """Revoke one token (access or refresh) at ``{base}/oauth_revoke_token.do``: no auth needed.
+
+    The token goes in the form body (not the query string, which ends up in server logs).
+    """
+    import httpx2
+
+    from snow_wizard.core.servicenow import make_async_client
+
+    own = client is None
+    http = client if client is not None else make_async_client(timeout=timeout)
+    try:
+        response = await http.post(
+            settings.revoke_url, data={"token": token}, headers={"Accept": "application/json"}
+        )
+    except httpx2.TransportError as e:
+        raise _http_error(e, settings.revoke_url, timeout) from None
+    finally:
+        if own:
+            await http.aclose()
+    if response.status_code >= 400:
+        raise diagnosis.error("server_error", status=response.status_code)
+
+
+__all__ = [
+    "OAuthError",
+    "PkcePair",
+    "TokenRequest",
+    "TokenSet",
+    "authorization_url",
+    "code_request",
+    "exchange_code",
+    "make_pkce",
+    "make_state",
+    "parse_token_response",
+    "password_request",
+    "refresh",
+    "refresh_request",
+    "refresh_sync",
+    "revoke",
+    "s256_challenge",
+    "send_token_request",
+    "send_token_request_sync",
+]
