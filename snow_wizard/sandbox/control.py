@@ -163,6 +163,20 @@ class Sandbox:
         with self._state.lock:
             self._state.clock_offset += seconds
 
+    def consent(self, authorize_url: str, *, user_name: str | None = None,
+                password: str | None = None, allow: bool = True, follow: bool = False) -> str:
+        """Play the person at the login and consent pages (over HTTP); return the redirect
+        Location (``redirect_uri?code=…&state=…``). Defaults to the demo user. See
+        ``snow_wizard.sandbox.browser.complete_consent``."""
+        from snow_wizard.sandbox.browser import complete_consent
+
+        return complete_consent(
+            authorize_url,
+            user_name or self.demo_user.user_name,
+            self.demo_user.password if password is None else password,
+            allow=allow, follow=follow,
+        )
+
     def __repr__(self) -> str:
         running = "running" if self._server is not None else "stopped"
         return f"<Sandbox {self.url} {running}>"
