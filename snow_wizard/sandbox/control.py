@@ -59,7 +59,7 @@ class Sandbox:
         server = SandboxHTTPServer(self._wanted, self._state)
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
+            target=server.serve_forever, kwargs={"poll_interval": 0.02},
             name=f"snow-wizard-sandbox-{self.port}", daemon=True,
         )
         self._thread.start()

@@ -95,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "ServiceNow"
     sys_version = ""
     timeout = 30
+    wbufsize = 1 << 16  # one write per response (flushed by handle_one_request)
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     def setup(self) -> None:
