@@ -87,8 +87,7 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "token_rejected": (
         "The instance rejected the saved OAuth token for {profile}.",
-        "Authorize again: run `snow-wizard authorize {profile}` (or use Authorize in the "
-        "wizard).",
+        "Authorize again: run `snow-wizard authorize {profile}` (or use Authorize in the wizard).",
     ),
     "token_exchange_failed": (
         "The instance's token endpoint refused the request (HTTP 401 access_denied).",
@@ -180,8 +179,14 @@ def describe(code: str, **context: object) -> Diagnosis:
 
 
 _OAUTH_CODES = frozenset(
-    {"token_rejected", "token_exchange_failed", "consent_denied", "callback_timeout",
-     "callback_invalid", "port_in_use"}
+    {
+        "token_rejected",
+        "token_exchange_failed",
+        "consent_denied",
+        "callback_timeout",
+        "callback_invalid",
+        "port_in_use",
+    }
 )
 
 

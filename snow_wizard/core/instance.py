@@ -104,9 +104,7 @@ def parse_endpoint_url(text: str, *, what: str = "URL") -> str:
     return instance.base_url + (path or "/")
 
 
-def _split(
-    text: str, *, what: str, keep_path: bool = False
-) -> tuple[str, str, int | None, str]:
+def _split(text: str, *, what: str, keep_path: bool = False) -> tuple[str, str, int | None, str]:
     if not isinstance(text, str):
         raise InstanceError(f"The {what} must be text.")
     value = text.strip()
@@ -135,9 +133,7 @@ def _split(
         ) from e
     scheme = parts.scheme.lower()
     if had_scheme and scheme not in ("http", "https"):
-        raise InstanceError(
-            f"The {what} must start with https:// (not {_show(scheme)}://)."
-        )
+        raise InstanceError(f"The {what} must start with https:// (not {_show(scheme)}://).")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise InstanceError(
             f"Don't put a user name or password in the {what}.",
@@ -193,7 +189,9 @@ def _check_host(host: str, *, what: str) -> str:
         if not _LABEL.match(label):
             bad = next((c for c in label if not (c.isalnum() or c == "-")), None)
             if bad is not None:
-                raise InstanceError(f"'{_show(host)}' contains '{_show(bad)}', not allowed in a host name.")
+                raise InstanceError(
+                    f"'{_show(host)}' contains '{_show(bad)}', not allowed in a host name."
+                )
             raise InstanceError(
                 f"'{_show(label)}' is not a valid part of a host name "
                 "(letters, digits and inner hyphens, at most 63)."

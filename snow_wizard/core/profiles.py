@@ -92,7 +92,9 @@ class OAuthSettings:
             if authorize_url
             else instance.authorize_url,
             token_url=token,
-            refresh_url=parse_endpoint_url(refresh_url, what="refresh URL") if refresh_url else token,
+            refresh_url=parse_endpoint_url(refresh_url, what="refresh URL")
+            if refresh_url
+            else token,
             revoke_url=parse_endpoint_url(revoke_url, what="revoke URL")
             if revoke_url
             else instance.revoke_url,
@@ -148,7 +150,9 @@ class Profile:
             auth=AuthType(data["auth"]),
             mode=Mode(data.get("mode", Mode.PRE_AUTHORIZE.value)),
             username=data.get("username"),
-            oauth=OAuthSettings(**{**oauth, "client_auth": ClientAuth(oauth.get("client_auth", "body"))})
+            oauth=OAuthSettings(
+                **{**oauth, "client_auth": ClientAuth(oauth.get("client_auth", "body"))}
+            )
             if oauth
             else None,
             created_at=float(data.get("created_at", 0.0)),

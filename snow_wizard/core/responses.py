@@ -97,9 +97,8 @@ def error_envelope_message(response: httpx2.Response) -> str | None:
     except ValueError:
         return None
     err = data.get("error") if isinstance(data, dict) else None
-    if isinstance(err, dict) and isinstance(err.get("message"), str):
-        return err["message"][:200]
-    return None
+    message = err.get("message") if isinstance(err, dict) else None
+    return message[:200] if isinstance(message, str) else None
 
 
 def retry_after_seconds(response: httpx2.Response, *, now: float | None = None) -> float | None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from snow_wizard.core.diagnosis import describe
 from snow_wizard.errors import KeychainError
 
+_T = TypeVar("_T")
 SERVICE = "snow-wizard"
 DEFAULT_TIMEOUT = 20.0
 
@@ -85,7 +87,9 @@ def keyring_is_usable() -> bool:
 
     kr = keyring.get_keyring()
     module = type(kr).__module__
-    return not (module.startswith("keyring.backends.fail") or module.startswith("keyring.backends.null"))
+    return not (
+        module.startswith("keyring.backends.fail") or module.startswith("keyring.backends.null")
+    )
 
 
 class SecretStore:
@@ -102,7 +106,8 @@ class SecretStore:
 
     # -- blocking API (worker threads, scripts) -------------------------------------------
     def get_sync(self, profile: str, kind: SecretKind) -> str | None:
-        return self._call("get", profile, kind)
+        value = self._call("get", profile, kind)
+        return value if isinstance(value, str) else None
 
     def set_sync(self, profile: str, kind: SecretKind, value: str) -> None:
         if not value:
@@ -130,7 +135,7 @@ class SecretStore:
         result: list[SecretKind] = await self._in_thread(self.delete_all_sync, profile)
         return result
 
-    async def _in_thread(self, fn, *args):  # type: ignore[no-untyped-def]
+    async def _in_thread(self, fn: Callable[..., _T], *args: object) -> _T:
         try:
             return await asyncio.wait_for(asyncio.to_thread(fn, *args), self.timeout)
         except asyncio.TimeoutError:
@@ -144,7 +149,7 @@ class SecretStore:
 
         if not keyring_is_usable():
             raise _keychain_error("no_keychain", backend=backend_description())
-        return keyring  # type: ignore[return-value]
+        return keyring
 
     def _call(self, op: str, profile: str, kind: SecretKind, value: str | None = None) -> object:
         import keyring.errors

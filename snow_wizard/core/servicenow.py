@@ -144,7 +144,9 @@ class TestResult:
     profile: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ok": True, **asdict(self)}
+        fields = asdict(self)
+        data: dict[str, Any] = {"ok": True, "profile": fields.pop("profile")}
+        data.update(fields)
         data["latency_ms"] = round(self.latency_ms, 1)
         return data
 
@@ -300,7 +302,7 @@ async def _get(
 
 
 def _backoff(attempt: int) -> float:
-    return min(0.25 * (2**attempt), 2.0)
+    return float(min(0.25 * (2**attempt), 2.0))
 
 
 async def _pause(call: _Call, delay: float) -> bool:
