@@ -1,0 +1,144 @@
+"""The wizard application: QApplication + qasync event loop, exception dialog, wiring.
+
+Imports only Qt (and qasync) at start: the network, keychain and OAuth modules load when a page
+first needs them, so the window appears about as fast as a bare QWizard.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from snow_wizard.core.context import Context
+
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"})
+
+
+def display_problem(
+    env: Mapping[str, str] | None = None, platform: str | None = None
+) -> str | None:
+    """Why no window can open here (Linux without X11/Wayland), or None when one can."""
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux"):
+        return None
+    if env.get("QT_QPA_PLATFORM", "").split(":")[0].strip() in HEADLESS_PLATFORMS:
+        return None
+    if env.get("WAYLAND_DISPLAY"):
+        runtime = env.get("XDG_RUNTIME_DIR", "")
+        socket = Path(env["WAYLAND_DISPLAY"])
+        if socket.is_absolute() or not runtime or (Path(runtime) / socket).exists():
+            return None
+    display = env.get("DISPLAY", "")
+    if display:
+        if display.startswith(":"):  # a local X server listens on its socket
+            number = display[1:].split(".")[0]
+            if number.isdigit() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+                return f"DISPLAY={display} but no X server is listening"
+        return None
+    ssh = " in an SSH session" if env.get("SSH_CONNECTION") or env.get("SSH_TTY") else ""
+    return f"neither DISPLAY nor WAYLAND_DISPLAY is set{ssh}"
+
+
+def headless_message(problem: str) -> str:
+    return (
+        f"snow-wizard: no display found ({problem}); use the command line instead: "
+        "snow-wizard add|list|test … (see snow-wizard --help)"
+    )
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
+    from PySide6.QtWidgets import QApplication
+
+    from snow_wizard.gui.resources import app_icon
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "snow-wizard", *(argv or [])])
+    app.setOrganizationName("snow-wizard")
+    app.setApplicationName("snow-wizard")
+    app.setDesktopFileName("snow-wizard")
+    app.setWindowIcon(app_icon())
+    return app  # type: ignore[return-value]
+
+
+def run_wizard(
+    app: QApplication,
+    ctx: Context,
+    *,
+    settings: QSettings | None = None,
+    exit_when_shown: bool = False,
+) -> int:
+    """Show the wizard on a qasync loop until it closes; 0 when it closed normally."""
+    from PySide6.QtCore import QTimer  # noqa: F401  (Qt first, then qasync)
+
+    import qasync
+
+    from snow_wizard.gui.crash import ExceptHook
+    from snow_wizard.gui.wizard import ConnectionWizard
+
+    loop = qasync.QEventLoop(app)
+    import asyncio
+
+    asyncio.set_event_loop(loop)
+    wizard = ConnectionWizard(ctx, settings=settings)
+    hook = ExceptHook(wizard.secret_values, lambda: wizard)
+    hook.install()
+    loop.set_exception_handler(hook.loop_handler)
+    wizard.finished.connect(lambda _r: loop.stop())
+    watcher: Any = None
+    if exit_when_shown:
+        watcher = _quit_when_painted(wizard, loop)
+    wizard.show()
+    try:
+        with loop:
+            loop.run_forever()
+    finally:
+        wizard.shutdown()
+        hook.uninstall()
+        del watcher
+    return 0
+
+
+def _quit_when_painted(wizard: Any, loop: Any) -> Any:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class PaintWatcher(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                wizard.removeEventFilter(self)
+                wizard._confirm_close = False
+                QTimer.singleShot(0, loop.stop)
+            return False
+
+    watcher = PaintWatcher()
+    wizard.installEventFilter(watcher)
+    return watcher
+
+
+def main(argv: list[str] | None = None, *, exit_when_shown: bool = False) -> int:
+    """Open the wizard. ``--exit-when-shown`` quits once the first page is painted."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--exit-when-shown" in args:
+        args.remove("--exit-when-shown")
+        exit_when_shown = True
+    problem = display_problem()
+    if problem is not None:
+        print(headless_message(problem), file=sys.stderr)
+        return 2
+    app = make_app(args)
+    from snow_wizard.core.context import Context
+
+    return run_wizard(app, Context.default(), exit_when_shown=exit_when_shown)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

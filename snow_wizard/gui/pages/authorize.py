@@ -1,0 +1,138 @@
+"""Authorize (OAuth, pre-authorize): the browser consent, with the URL to copy and Cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout
+
+from snow_wizard.gui.pages.base import BasePage
+from snow_wizard.gui.widgets import CopyField, hint_label
+
+
+def settings_key(settings: Any, secret: str) -> tuple[object, ...]:
+    import hashlib
+
+    return (settings, hashlib.sha256(secret.encode()).hexdigest())
+
+
+class AuthorizePage(BasePage):
+    def __init__(self) -> None:
+        super().__init__(
+            "Authorize the integration",
+            "Sign in to the instance in your browser and click Allow. The browser then "
+            "returns to this wizard by itself.",
+        )
+        self.authorize_button = QPushButton("&Authorize in the browser")
+        self.authorize_button.setAccessibleName("Authorize")
+        self.authorize_button.clicked.connect(self.start_authorize)
+        self.url_label = QLabel("If no browser opens, copy this address into one:")
+        self.url_field = CopyField(name="Authorization address")
+        self.url_field.setObjectName("consent_url")
+        self.result = QLabel()
+        self.result.setObjectName("authorize_result")
+        self.result.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint_label(
+            "The wizard waits on <code>http://127.0.0.1:PORT/callback</code> for the answer. "
+            "Nothing is stored until you click Save."
+        ))
+        layout.addWidget(self.authorize_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.status)
+        layout.addWidget(self.url_label)
+        layout.addWidget(self.url_field)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        self._show_url(None)
+
+    def _show_url(self, url: str | None) -> None:
+        self.url_label.setVisible(bool(url))
+        self.url_field.setVisible(bool(url))
+        if url:
+            self.url_field.set_value(url)
+
+    def current_key(self) -> tuple[object, ...] | None:
+        try:
+            settings = self.wiz.oauth_page.settings()
+        except Exception:
+            return None
+        return settings_key(settings, self.wiz.oauth_page.client_secret.text())
+
+    def authorized(self) -> bool:
+        state = self.wiz.state
+        return state.tokens is not None and state.tokens_key == self.current_key()
+
+    def initializePage(self) -> None:  # noqa: N802
+        if self.authorized():
+            self._show_success()
+        else:
+            self.result.setText("")
+            self.status.clear()
+            self._show_url(None)
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return super().isComplete() and self.authorized()
+
+    def start_authorize(self) -> None:
+        self._show_url(None)
+        self.result.setText("")
+        self.runner.start(
+            self._authorize(),
+            busy_text="Waiting for you to sign in and click Allow in the browser…",
+            on_success=lambda _r: self._show_success(),
+            show_elapsed=True,
+        )
+
+    async def _authorize(self) -> None:
+        from snow_wizard.core.authorization import run_consent
+        from snow_wizard.core.servicenow import BearerAuth, test_credentials
+
+        wiz = self.wiz
+        settings = wiz.oauth_page.settings()
+        secret = wiz.oauth_page.client_secret.text()
+        key = settings_key(settings, secret)
+        wiz.state.tokens = None
+        tokens = await run_consent(
+            settings, secret, open_browser=wiz.ctx.open_browser, on_url=self._on_url
+        )
+        self.runner.set_busy_text("Authorized. Asking the instance who signed in…")
+        instance = wiz.instance()
+        assert instance is not None
+        result = await test_credentials(
+            instance, BearerAuth(tokens.access_token), auth_kind="oauth",
+            timeout=wiz.ctx.http_timeout,
+        )
+        wiz.state.tokens, wiz.state.tokens_key = tokens, key
+        wiz.state.authorized_user = result.user_name
+        wiz.state.test_result = result
+        from snow_wizard.gui.pages.test import test_key
+
+        wiz.state.test_key = test_key(wiz)
+
+    def _on_url(self, url: str, opened: bool) -> None:
+        self._show_url(url)
+        if not opened:
+            self.runner.set_busy_text(
+                "No browser could be opened: copy the address below into a browser, sign in "
+                "and click Allow. Waiting…"
+            )
+
+    def _show_success(self) -> None:
+        state = self.wiz.state
+        expiry = dt.datetime.fromtimestamp(state.tokens.expires_at).strftime("%H:%M")
+        self._show_url(None)
+        self.status.success(
+            f"Authorized as {state.authorized_user}. The access token is valid until {expiry}; "
+            "it is refreshed automatically with the refresh token."
+        )
+        self.result.setText("")
+        self.completeChanged.emit()
+
+    def secret_values(self) -> list[str]:
+        return []
+
+    def describe(self) -> str:
+        return html.escape(self.status.plain_text())

@@ -1,0 +1,98 @@
+"""Basic credentials: user name and password (show/hide), with Test credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+
+from snow_wizard.core.profiles import Mode
+from snow_wizard.gui.pages.base import BasePage
+from snow_wizard.gui.widgets import SecretField, hint_label
+
+
+class CredentialsPage(BasePage):
+    def __init__(self) -> None:
+        super().__init__("Basic credentials", "The account the integration signs in with.")
+        self.username = QLineEdit()
+        self.username.setAccessibleName("User name")
+        self.password = SecretField(name="Password")
+        self.user_label = QLabel("&User name:")
+        self.user_label.setBuddy(self.username)
+        self.password_label = QLabel("Pass&word:")
+        self.password_label.setBuddy(self.password.edit)
+        self.mode_note = hint_label("")
+        self.mode_note.setObjectName("mode_note")
+        self.test_button = QPushButton("&Test credentials")
+        self.test_button.setAccessibleName("Test credentials")
+        self.test_button.clicked.connect(self.start_test)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(self.user_label, self.username)
+        form.addRow(self.password_label, self.password)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.mode_note)
+        layout.addWidget(hint_label(
+            "Newer instances restrict Basic authentication: the account needs "
+            "<i>Web service access only</i> or the <code>snc_basic_auth_api_access</code> role. "
+            "Users who sign in through SSO may have no local password: use OAuth instead."
+        ))
+        layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+        self.registerField("username", self.username)
+        self.registerField("password", self.password.edit)
+        self.username.textChanged.connect(self._changed)
+        self.password.textChanged.connect(self._changed)
+
+    def initializePage(self) -> None:  # noqa: N802
+        users = self.wiz.mode() is Mode.USER_AUTHORIZE
+        self.user_label.setText("&User name (optional):" if users else "&User name:")
+        self.password_label.setText("Pass&word (optional):" if users else "Pass&word:")
+        self.mode_note.setText(
+            "Users authorize the integration with their own credentials. Enter yours only to "
+            "test the connection now: they are used for the test and never stored."
+            if users
+            else "The password is stored in your OS keychain, never in a file."
+        )
+        self._changed()
+
+    def has_credentials(self) -> bool:
+        return bool(self.username.text().strip() and self.password.text())
+
+    def has_input(self) -> bool:
+        return bool(self.username.text().strip() or self.password.text())
+
+    def isComplete(self) -> bool:  # noqa: N802
+        if not super().isComplete():
+            return False
+        wiz = self.wiz
+        if wiz is not None and wiz.mode() is Mode.USER_AUTHORIZE:
+            # Optional, but both or neither: a lone user name cannot be tested.
+            return self.has_credentials() or not self.has_input()
+        return self.has_credentials()
+
+    def _changed(self, *_: object) -> None:
+        self.test_button.setEnabled(self.has_credentials())
+        self.completeChanged.emit()
+
+    def start_test(self) -> None:
+        from snow_wizard.gui.pages.test import run_test, show_result
+
+        if not self.has_credentials():
+            return
+        self.runner.start(
+            run_test(self.wiz),
+            busy_text="Testing the credentials…",
+            on_success=lambda result: show_result(self.status, result),
+        )
+
+    def fill_from_sandbox(self, sandbox: Any) -> None:
+        user = sandbox.demo_user
+        self.username.setText(user.user_name)
+        self.password.setText(user.password)
+
+    def secret_values(self) -> list[str]:
+        return [self.password.text()]
