@@ -7,12 +7,11 @@ them, so ``list``, ``show`` and ``export`` stay fast.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from snow_wizard import cli_output as out
 from snow_wizard.core.profiles import (
@@ -26,6 +25,16 @@ from snow_wizard.errors import KeychainError, ServiceNowError, SnowWizardError, 
 
 if TYPE_CHECKING:  # pragma: no cover
     from snow_wizard.core.context import Context
+
+
+_T = TypeVar("_T")
+
+
+def run_async(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run one async operation to completion (asyncio is imported only when needed)."""
+    import asyncio
+
+    return asyncio.run(coro)
 
 
 def _say(text: str = "") -> None:
@@ -140,7 +149,7 @@ def _add_basic(ctx: Context, args: argparse.Namespace, name: str, instance: str)
     coro = add_basic_profile(
         ctx, name, instance, args.username or "", password, mode=mode, test=not args.no_test
     )
-    profile, result = asyncio.run(coro)
+    profile, result = run_async(coro)
     if result is not None:
         _say(out.ok_line(result))
     where = "password in the OS keychain" if mode is Mode.PRE_AUTHORIZE else "no password stored"
@@ -167,7 +176,7 @@ def _add_oauth(ctx: Context, args: argparse.Namespace, name: str, instance: Any)
         "client secret", from_stdin=args.client_secret_stdin, flag="--client-secret-stdin"
     )
     mode = Mode(args.mode)
-    profile, result = asyncio.run(
+    profile, result = run_async(
         authorization.add_oauth_profile(
             ctx,
             name,
@@ -216,7 +225,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if profile.auth is AuthType.BASIC and profile.mode is Mode.USER_AUTHORIZE:
         password = read_secret("password", from_stdin=False, flag="a terminal")
     try:
-        result = asyncio.run(test_profile(ctx, args.name, password=password))
+        result = run_async(test_profile(ctx, args.name, password=password))
     except (ServiceNowError, KeychainError) as e:
         _say(out.to_json(e.to_dict()) if args.json else out.failed_block(e))
         return e.exit_status
@@ -237,7 +246,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     ctx = _context()
     _oauth_profile(ctx, args.name, "token")
-    _say(asyncio.run(authorization.get_access_token(ctx, args.name)))
+    _say(run_async(authorization.get_access_token(ctx, args.name)))
     return 0
 
 
@@ -250,7 +259,7 @@ def cmd_authorize(args: argparse.Namespace) -> int:
         raise UsageError(
             "The callback port is part of the profile; remove and add it again to change it."
         )
-    profile, tokens = asyncio.run(
+    profile, tokens = run_async(
         authorization.authorize_profile(
             ctx,
             args.name,
@@ -267,7 +276,7 @@ def cmd_authorize(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from snow_wizard.core.connections import remove_profile
 
-    removed = asyncio.run(remove_profile(_context(), args.name, revoke=args.revoke))
+    removed = run_async(remove_profile(_context(), args.name, revoke=args.revoke))
     for item in removed:
         _say(f"removed {item}" if not item.startswith("tokens") else item)
     return 0
@@ -324,7 +333,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             from_stdin=args.password_stdin,
             flag="--password-stdin",
         )
-    saved = asyncio.run(connections.import_profile(ctx, data, name=args.name, **secrets))
+    saved = run_async(connections.import_profile(ctx, data, name=args.name, **secrets))
     _say(f"Imported profile '{saved.name}' ({saved.auth.value}, {saved.instance}).")
     if saved.auth is AuthType.OAUTH:
         _say(f"Next: snow-wizard authorize {saved.name}")

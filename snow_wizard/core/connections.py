@@ -52,7 +52,7 @@ async def save_profile(
     """Keychain entries first, then the profile; on any failure undo the keychain writes."""
     name = validate_profile_name(profile.name)
     if not overwrite and await asyncio.to_thread(ctx.store.exists, name):
-        raise _exists(name)
+        raise exists_error(name)
     previous: dict[SecretKind, str | None] = {}
     try:
         for kind, value in secrets.items():
@@ -74,7 +74,7 @@ async def _restore(ctx: Context, name: str, previous: Mapping[SecretKind, str | 
                 await ctx.secrets.set(name, kind, old)
 
 
-def _exists(name: str) -> ProfileExists:
+def exists_error(name: str) -> ProfileExists:
     return ProfileExists(
         f"A profile named '{name}' already exists.",
         hint="Choose another name, or remove it first with `snow-wizard remove`.",
@@ -134,7 +134,7 @@ async def add_basic_profile(
     if mode is Mode.PRE_AUTHORIZE and not password:
         raise UsageError("Enter the password.", code="missing_password")
     if await asyncio.to_thread(ctx.store.exists, name):
-        raise _exists(name)
+        raise exists_error(name)
     result: TestResult | None = None
     if test and password:
         result = await test_basic(instance, username, password, timeout=ctx.http_timeout)
