@@ -1,0 +1,92 @@
+"""Frozen rows: the Linux PyInstaller onedir bundle against a bare QWizard frozen the same way."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench_env import HERE, REPO, BenchEnv
+from bench_proc import run_child
+from bench_stats import NOT_BUILT, Row
+from rows_startup import _skip
+
+BASELINE_DIST = HERE / "build" / "dist" / "baseline_wizard"
+BASELINE_EXE = BASELINE_DIST / "baseline_wizard"
+# Where `python packaging/build.py --bundle-only` puts the onedir bundle.
+PRODUCT_DIST = REPO / "dist" / "snow-wizard"
+PRODUCT_EXE = PRODUCT_DIST / "snow-wizard"
+
+
+def pyinstaller_available() -> bool:
+    return importlib.util.find_spec("PyInstaller") is not None
+
+
+def build_baseline() -> str | None:
+    """Freeze benchmarks/baseline_wizard.py; None when fine, else why not."""
+    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+           "--distpath", str(HERE / "build" / "dist"), "--workpath", str(HERE / "build" / "work"),
+           str(HERE / "baseline_wizard.spec")]
+    r = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True)
+    if r.returncode != 0:
+        return "baseline freeze failed: " + (r.stderr.strip().splitlines() or ["?"])[-1][:160]
+    return None
+
+
+def build_product() -> str | None:
+    script = REPO / "packaging" / "build.py"
+    if not script.exists():
+        return NOT_BUILT + " (packaging/build.py)"
+    r = subprocess.run([sys.executable, str(script), "--bundle-only"], cwd=REPO,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return "packaging/build.py --bundle-only failed: " + (
+            r.stderr.strip().splitlines() or ["?"])[-1][:160]
+    return None
+
+
+def tree_size(path: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            if not os.path.islink(p):
+                total += os.path.getsize(p)
+    return total
+
+
+def bundle_rows(benv: BenchEnv, pairs: int, *, build: bool) -> list[Row]:
+    size = Row("bundle-size", "frozen Linux bundle on disk (onedir)",
+               "bare `QWizard` frozen with the same PyInstaller options", 1.20, unit="MiB")
+    start = Row("frozen-start", "frozen GUI cold start, whole process `--exit-when-shown` "
+                "(offscreen)", "the same bare frozen `QWizard`", 1.20)
+    rows = [size, start]
+    if not pyinstaller_available():
+        return _skip(rows, "skipped: PyInstaller is not installed (pip install pyinstaller)")
+    notes = []
+    if build:
+        for why in (build_baseline(), build_product()):
+            if why:
+                notes.append(why)
+    if not BASELINE_EXE.exists():
+        return _skip(rows, "skipped: baseline not frozen (run with --with-bundle)"
+                     + (f"; {'; '.join(notes)}" if notes else ""))
+    if not PRODUCT_EXE.exists():
+        why = "; ".join(notes) if notes else "bundle not built (run with --with-bundle)"
+        return _skip(rows, f"skipped: {why}")
+    size.pairs.append((tree_size(BASELINE_DIST) / 2**20, tree_size(PRODUCT_DIST) / 2**20))
+    size.note = "one measurement (sizes do not vary); apparent file sizes, symlinks not counted"
+    env = benv.child_env(QT_QPA_PLATFORM="offscreen",
+                         SNOW_WIZARD_CONFIG_DIR=str(benv.new_config_dir("frozen")))
+    for i in range(1 + pairs):
+        a = run_child([str(BASELINE_EXE), "--exit-when-shown"], env)
+        b = run_child([str(PRODUCT_EXE), "--exit-when-shown"], env)
+        if not (a.ok and b.ok):
+            start.pairs.clear()
+            start.skipped = "failed: " + (a.why() if not a.ok else b.why())
+            break
+        if i:
+            start.pairs.append((a.wall, b.wall))
+    return rows
