@@ -5,7 +5,7 @@ from __future__ import annotations
 from snow_wizard.sandbox.state import SandboxUser, State
 from snow_wizard.sandbox.wire import Request, Response, envelope, json_response
 
-UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Basic realm="Service-now"'}
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Basic realm="Service-now"', "X-Is-Logged-In": "false"}
 DEFAULT_LIMIT = 10000
 
 INCIDENTS: list[dict[str, str]] = [

@@ -82,7 +82,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up early (timeouts, resets) is normal here: stay quiet."""

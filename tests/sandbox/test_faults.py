@@ -42,11 +42,12 @@ def test_not_servicenow_answers_a_generic_page(sb: Sandbox, client: httpx2.Clien
 
 def test_delay_applies_to_api_and_token_calls(sb: Sandbox, client: httpx2.Client) -> None:
     sb.faults.delay = 0.3
-    for call in (lambda: client.get(WHOAMI, auth=ADMIN),
-                 lambda: client.post("/oauth_token.do", data={"grant_type": "password"})):
-        started = time.monotonic()
-        call()
-        assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    client.get(WHOAMI, auth=ADMIN)
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    client.post("/oauth_token.do", data={"grant_type": "password"})
+    assert time.monotonic() - started >= 0.3
     with pytest.raises(httpx2.ReadTimeout):
         client.get(WHOAMI, auth=ADMIN, timeout=0.1)
 

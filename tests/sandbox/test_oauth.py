@@ -154,6 +154,21 @@ def test_pkce_verifier_is_checked(sb: Sandbox, client: httpx2.Client) -> None:
     assert exchange(client, sb, code, code_verifier=verifier).status_code == 200
 
 
+# Token calls spoiled in one way each (the rest of the password-grant form is right).
+SPOILED: dict[str, dict[str, str]] = {
+    "wrong_secret": {"client_secret": "wrong"},
+    "unknown_client": {"client_id": "0" * 32},
+    "no_client": {"client_id": "", "client_secret": ""},
+    "wrong_password": {"password": "x"},
+    "unknown_user": {"username": "ghost"},
+    "client_credentials": {"grant_type": "client_credentials"},
+    "bogus_grant": {"grant_type": "implicit"},
+    "no_grant": {"grant_type": ""},
+    "bad_code": {"grant_type": "authorization_code", "code": "nope"},
+    "bad_refresh": {"grant_type": "refresh_token", "refresh_token": "nope"},
+}
+
+
 def failing_token_call(sb: Sandbox, client: httpx2.Client, case: str) -> httpx2.Response:
     app = sb.demo_app
     password = token_form(app, grant_type="password", username="admin", password=DEMO_PASSWORD)
@@ -165,23 +180,12 @@ def failing_token_call(sb: Sandbox, client: httpx2.Client, case: str) -> httpx2.
         return client.post("/oauth_token.do", params={"grant_type": "password"}, data=password)
     if case == "get":
         return client.get("/oauth_token.do", params=password)
-    changes: dict[str, str] = {
-        "wrong_secret": {"client_secret": "wrong"}, "unknown_client": {"client_id": "0" * 32},
-        "no_client": {"client_id": "", "client_secret": ""}, "wrong_password": {"password": "x"},
-        "unknown_user": {"username": "ghost"}, "client_credentials":
-        {"grant_type": "client_credentials"}, "bogus_grant": {"grant_type": "implicit"},
-        "no_grant": {"grant_type": ""}, "bad_code": {"grant_type": "authorization_code",
-                                                     "code": "nope"},
-        "bad_refresh": {"grant_type": "refresh_token", "refresh_token": "nope"},
-    }[case]
+    changes = SPOILED[case]
     return client.post("/oauth_token.do", data={**password, **changes})
 
 
-@pytest.mark.parametrize("case", [
-    "json_body", "query_string", "query_and_body", "get", "wrong_secret", "unknown_client",
-    "no_client", "wrong_password", "unknown_user", "client_credentials", "bogus_grant",
-    "no_grant", "bad_code", "bad_refresh",
-])
+@pytest.mark.parametrize("case", ["json_body", "query_string", "query_and_body", "get",
+                                  *SPOILED])
 def test_every_token_failure_is_the_same_opaque_401(sb: Sandbox, client: httpx2.Client,
                                                     case: str) -> None:
     resp = failing_token_call(sb, client, case)
