@@ -176,6 +176,8 @@ def _check_host(host: str, *, what: str) -> str:
         ip = None
     if ip is not None:
         return str(ip)
+    if any(not label for label in host.rstrip(".").split(".")):
+        raise InstanceError(f"'{_show(host)}' has an empty part between dots.")
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError as e:
@@ -186,7 +188,7 @@ def _check_host(host: str, *, what: str) -> str:
     for label in ascii_host.split("."):
         if not label:
             raise InstanceError(f"'{_show(host)}' has an empty part between dots.")
-        if not _LABEL.match(label):
+        if not _LABEL.fullmatch(label):
             bad = next((c for c in label if not (c.isalnum() or c == "-")), None)
             if bad is not None:
                 raise InstanceError(
@@ -206,9 +208,23 @@ def _port_problem(e: ValueError) -> str:
     return "the port must be a number from 1 to 65535" if "ort" in text else "it cannot be parsed"
 
 
+def _hide_userinfo(text: str) -> str:
+    """``https://user:pw@host`` -> ``https://***@host``: a password typed into the URL field
+    must not come back in an error message."""
+    start = text.find("://")
+    start = start + 3 if start >= 0 else 0
+    end = len(text)
+    for sep in "/?#":
+        pos = text.find(sep, start)
+        if pos >= 0:
+            end = min(end, pos)
+    at = text.rfind("@", start, end)
+    return text if at < 0 else text[:start] + "***" + text[at:]
+
+
 def _show(text: str, limit: int = 60) -> str:
-    """Echo user input back safely: printable, short."""
-    shown = "".join(ch if ch.isprintable() else "?" for ch in text)
+    """Echo user input back safely: no user info, printable, short."""
+    shown = "".join(ch if ch.isprintable() else "?" for ch in _hide_userinfo(text))
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 

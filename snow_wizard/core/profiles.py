@@ -167,7 +167,7 @@ class Profile:
 def validate_profile_name(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ProfileNameError("Enter a profile name.")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ProfileNameError(
             f"'{name[:40]}' is not a valid profile name.",
             hint="Use 1–64 letters, digits, '-', '_' or '.', starting with a letter or digit.",
