@@ -72,6 +72,7 @@ def dispatch(state: State, req: Request, base_url: str) -> Response:
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops bursts of connects (1 s SYN retry)
 
     def __init__(self, address: tuple[str, int], state: State) -> None:
         self.state = state

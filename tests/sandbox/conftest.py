@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
-from sandbox_helpers import DEMO_PASSWORD
+from sandbox_helpers import DEMO_PASSWORD, new_client
 
 from snow_wizard.sandbox import Sandbox
 
@@ -19,5 +19,5 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def client(sb: Sandbox) -> Iterator[httpx2.Client]:
-    with httpx2.Client(base_url=sb.url, timeout=5) as c:
+    with new_client(base_url=sb.url) as c:
         yield c

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import re
 import secrets
+import ssl
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
@@ -13,6 +15,8 @@ import httpx2
 from snow_wizard.sandbox import OAuthApp
 
 DEMO_PASSWORD = "demo-Pass-1"
+# One TLS context for every client: building one per client costs ~50-300 ms (DESIGN.md).
+TLS = ssl.create_default_context()
 PENDING = re.compile(r'name="sysparm_pending" value="([^"]*)"')
 TOKEN_FAILURE = {"error_description": "access_denied", "error": "server_error"}
 UNAUTHENTICATED = {
@@ -22,6 +26,14 @@ UNAUTHENTICATED = {
     },
     "status": "failure",
 }
+
+
+def new_client(**kwargs: Any) -> httpx2.Client:
+    return httpx2.Client(verify=TLS, **{"timeout": 5, **kwargs})
+
+
+def new_async_client(**kwargs: Any) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(verify=TLS, **{"timeout": 5, **kwargs})
 
 
 def pkce_pair() -> tuple[str, str]:

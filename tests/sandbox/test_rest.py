@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from sandbox_helpers import DEMO_PASSWORD, UNAUTHENTICATED
+from sandbox_helpers import DEMO_PASSWORD, UNAUTHENTICATED, new_client
 
 from snow_wizard.sandbox import Sandbox
 
@@ -187,7 +187,7 @@ def test_stop_closes_the_port(client: httpx2.Client) -> None:
     sandbox = Sandbox().start()
     url = sandbox.url
     assert url.startswith("http://127.0.0.1:") and sandbox.port > 0
-    with httpx2.Client(timeout=2) as c:
+    with new_client(timeout=2) as c:
         assert c.get(url + "/").status_code == 200  # a kept-alive connection
         sandbox.stop()
         with pytest.raises(httpx2.TransportError):

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 
-import httpx2
+from sandbox_helpers import new_client
 
 from snow_wizard.sandbox import serve
 
@@ -37,7 +37,7 @@ def test_serve_prints_the_banner_serves_and_stops_on_ctrl_c() -> None:
             assert expected in text
         client_id = re.search(r"client id:\s+([0-9a-f]{32})", text)
         assert client_id is not None
-        with httpx2.Client(timeout=5) as client:
+        with new_client(timeout=5) as client:
             me = client.get(url + "/api/now/ui/user/current_user",
                             auth=("admin", "Banner-pass-1"))
             assert me.json()["result"]["user_name"] == "admin"
