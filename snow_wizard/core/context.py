@@ -7,7 +7,6 @@ or in-memory ones; production code calls ``Context.default()``.
 from __future__ import annotations
 
 import time
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,8 @@ def open_in_browser(url: str) -> bool:
 
     False when no browser could be started: callers then show the URL to copy and keep waiting.
     """
+    import webbrowser  # ~9 ms (shlex, subprocess): only when a browser is opened
+
     try:
         return bool(webbrowser.open(url, new=2))
     except Exception:  # webbrowser raises assorted errors on broken setups: never fatal
