@@ -180,12 +180,10 @@ class LoopbackReceiver:
         state_ok = state is not None and hmac.compare_digest(
             state.encode("utf-8", "surrogateescape"), self._state.encode()
         )
-        if code is not None and not state_ok:
+        if not state_ok:  # wrong or missing: any page could send this; it never ends the wait
+            why = "state mismatch" if state is not None else "no state"
             return 400, _page(False, "This answer does not belong to the sign-in in progress "
-                                     "(state mismatch). Use the newest sign-in tab.")
-        if state is not None and not state_ok:
-            return 400, _page(False, "This answer does not belong to the sign-in in progress "
-                                     "(state mismatch).")
+                                     f"({why}). Use the newest sign-in tab.")
         if code:
             self._result.set_result(CallbackResult(code=code, state=state or ""))
             return 200, _page(True, "")
