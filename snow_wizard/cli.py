@@ -154,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     named("show", "show one profile (never a secret)", json_flag=True)
     named("test", "test a profile's credentials on the instance", json_flag=True)
     named("token", "print a valid access token (refreshing it when needed)")
-    _consent_options(named("authorize", "run the browser consent (again)"))
+    auth = named("authorize", "OAuth: run the browser consent (again); Basic: enter the password")
+    _consent_options(auth)
+    auth.add_argument("--username", type=_nonempty, help="Basic: the user name (default: saved)")
+    auth.add_argument("--password-stdin", action="store_true", help="Basic: read the password")
     named("remove", "remove a profile and its keychain entries").add_argument(
         "--revoke", action="store_true", help="revoke the OAuth tokens on the instance first"
     )
@@ -165,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--name", type=_nonempty, help="profile name (default: the file's)")
     imp.add_argument("--client-secret-stdin", action="store_true")
     imp.add_argument("--password-stdin", action="store_true")
-    sub.add_parser("doctor", parents=[common], help="show the environment snow-wizard sees")
+    doc = sub.add_parser("doctor", parents=[common], help="show the environment snow-wizard sees")
+    doc.add_argument("--json", action="store_true", help="machine-readable output")
     sb = sub.add_parser(
         "sandbox", parents=[common], help="run a local ServiceNow-compatible instance"
     )

@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from snow_wizard import cli_output as out
+from snow_wizard.cli_support import can_prompt, read_secret, run_async, strip_newline
+from snow_wizard.cli_support import context as _context
+from snow_wizard.cli_support import say as _say
 from snow_wizard.core.profiles import (
-    DEFAULT_REDIRECT_PORT,
     AuthType,
     Mode,
     ProfileStore,
@@ -25,66 +27,6 @@ from snow_wizard.errors import KeychainError, ServiceNowError, SnowWizardError, 
 
 if TYPE_CHECKING:  # pragma: no cover
     from snow_wizard.core.context import Context
-
-
-_T = TypeVar("_T")
-
-
-def run_async(coro: Coroutine[Any, Any, _T]) -> _T:
-    """Run one async operation to completion (asyncio is imported only when needed)."""
-    import asyncio
-
-    return asyncio.run(coro)
-
-
-def _say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def _context() -> Context:
-    from snow_wizard.core.context import Context
-
-    return Context.default()
-
-
-def strip_newline(data: str) -> str:
-    """Remove exactly one trailing newline (``\\n`` or ``\\r\\n``), nothing else."""
-    if data.endswith("\r\n"):
-        return data[:-2]
-    if data.endswith("\n"):
-        return data[:-1]
-    return data
-
-
-def read_secret(what: str, *, from_stdin: bool, flag: str) -> str:
-    """A secret from standard input (``--*-stdin``) or an echo-less prompt in a terminal."""
-    if from_stdin:
-        value = strip_newline(sys.stdin.read())
-        if not value:
-            raise UsageError(f"No {what} on standard input.", hint=f"Pipe it in with {flag}.")
-        return value
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"No {what} given.", hint=f"Pipe it in with {flag}, or run in a terminal to be asked."
-        )
-    import getpass
-
-    try:
-        value = getpass.getpass(f"{what[0].upper()}{what[1:]}: ")
-    except EOFError:
-        value = ""
-    if not value:
-        raise UsageError(f"No {what} entered.")
-    return value
-
-
-def _on_url(url: str, opened: bool) -> None:
-    if opened:
-        _say("Opened the browser for consent. If it did not open, visit:")
-    else:
-        _say("Open this URL in a browser to authorize:")
-    _say(f"  {url}")
-    _say("Waiting for the browser to come back (Ctrl-C to cancel)...")
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -136,7 +78,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise exists_error(name)
     if args.auth == "basic":
         return _add_basic(ctx, args, name, instance.base_url)
-    return _add_oauth(ctx, args, name, instance)
+    from snow_wizard.cli_oauth import add_oauth
+
+    return add_oauth(ctx, args, name, instance)
 
 
 def _add_basic(ctx: Context, args: argparse.Namespace, name: str, instance: str) -> int:
@@ -154,50 +98,6 @@ def _add_basic(ctx: Context, args: argparse.Namespace, name: str, instance: str)
         _say(out.ok_line(result))
     where = "password in the OS keychain" if mode is Mode.PRE_AUTHORIZE else "no password stored"
     _say(f"Saved profile '{profile.name}' (basic, {profile.mode.value}; {where}).")
-    return 0
-
-
-def _add_oauth(ctx: Context, args: argparse.Namespace, name: str, instance: Any) -> int:
-    from snow_wizard.core import authorization
-    from snow_wizard.core.profiles import ClientAuth, OAuthSettings
-
-    settings = OAuthSettings.for_instance(
-        instance,
-        args.client_id,
-        authorize_url=args.authorize_url,
-        token_url=args.token_url,
-        refresh_url=args.refresh_url,
-        revoke_url=args.revoke_url,
-        redirect_port=args.redirect_port or DEFAULT_REDIRECT_PORT,
-        client_auth=ClientAuth(args.client_auth),
-    )
-    _say(f"Redirect URL to register in the OAuth app: {settings.redirect_url}")
-    secret = read_secret(
-        "client secret", from_stdin=args.client_secret_stdin, flag="--client-secret-stdin"
-    )
-    mode = Mode(args.mode)
-    profile, result = run_async(
-        authorization.add_oauth_profile(
-            ctx,
-            name,
-            instance,
-            settings,
-            secret,
-            mode=mode,
-            test=not args.no_test,
-            on_url=_on_url,
-            open_browser=not args.no_browser,
-            timeout=args.timeout,
-        )
-    )
-    if mode is Mode.PRE_AUTHORIZE:
-        who = result.user_name if result is not None else profile.username
-        _say(f"Authorized as {who}" if who else "Authorized.")
-    if result is not None:
-        _say(out.ok_line(result))
-    _say(f"Saved profile '{profile.name}' (oauth, {profile.mode.value}).")
-    if mode is Mode.USER_AUTHORIZE:
-        _say(f"Each user signs in with: snow-wizard authorize {profile.name}")
     return 0
 
 
@@ -221,11 +121,15 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     ctx = _context()
     profile = ctx.store.get(args.name)
-    password = None
-    if profile.auth is AuthType.BASIC and profile.mode is Mode.USER_AUTHORIZE:
-        password = read_secret("password", from_stdin=False, flag="a terminal")
     try:
-        result = run_async(test_profile(ctx, args.name, password=password))
+        try:
+            result = run_async(test_profile(ctx, args.name))
+        except KeychainError as e:
+            asks = profile.auth is AuthType.BASIC and profile.mode is Mode.USER_AUTHORIZE
+            if e.code != "missing_secret" or not asks or not can_prompt():
+                raise
+            password = read_secret(f"password for {profile.username}", from_stdin=False, flag="")
+            result = run_async(test_profile(ctx, args.name, password=password))
     except (ServiceNowError, KeychainError) as e:
         _say(out.to_json(e.to_dict()) if args.json else out.failed_block(e))
         return e.exit_status
@@ -233,44 +137,16 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
-def _oauth_profile(ctx: Context, name: str, command: str) -> None:
-    profile = ctx.store.get(name)
-    if profile.auth is not AuthType.OAUTH:
-        raise UsageError(
-            f"Profile '{name}' uses Basic authentication: `{command}` is for OAuth profiles."
-        )
-
-
 def cmd_token(args: argparse.Namespace) -> int:
-    from snow_wizard.core import authorization
+    from snow_wizard import cli_oauth
 
-    ctx = _context()
-    _oauth_profile(ctx, args.name, "token")
-    _say(run_async(authorization.get_access_token(ctx, args.name)))
-    return 0
+    return cli_oauth.cmd_token(args, _context())
 
 
 def cmd_authorize(args: argparse.Namespace) -> int:
-    from snow_wizard.core import authorization
+    from snow_wizard import cli_oauth
 
-    ctx = _context()
-    _oauth_profile(ctx, args.name, "authorize")
-    if args.redirect_port is not None:
-        raise UsageError(
-            "The callback port is part of the profile; remove and add it again to change it."
-        )
-    profile, tokens = run_async(
-        authorization.authorize_profile(
-            ctx,
-            args.name,
-            on_url=_on_url,
-            open_browser=not args.no_browser,
-            timeout=args.timeout,
-        )
-    )
-    who = f" as {profile.username}" if profile.username else ""
-    _say(f"Authorized{who}; access token valid until {out.when(tokens.expires_at)}.")
-    return 0
+    return cli_oauth.cmd_authorize(args, _context())
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -345,8 +221,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from snow_wizard.core import doctor
 
-    _say(out.doctor_rows(doctor.collect()))
-    return 0
+    rows = doctor.collect()
+    if getattr(args, "json", False):
+        keys = ("label", "value", "status")
+        _say(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+    else:
+        _say(out.doctor_rows(rows))
+    return 1 if any(status == "fail" for _, _, status in rows) else 0
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -102,7 +102,10 @@ def test_bad_input_exits_2_with_a_clear_message(
     ("args", "says"),
     [
         (["token", "demo"], "uses Basic authentication"),
-        (["authorize", "demo"], "uses Basic authentication"),
+        (["authorize", "demo"], "No password for admin given"),
+        (["authorize", "demo", "--password-stdin"], "No password for admin on standard input"),
+        (["authorize", "demo", "--no-browser"], "--no-browser cannot be used with a Basic"),
+        (["authorize", "app", "--username", "x"], "are for Basic profiles"),
         (["authorize", "app", "--redirect-port", "9000"], "callback port is part of the profile"),
         (["add", "demo", "--instance", "acme", "--auth", "basic", "--username", "u"],
          "already exists"),
