@@ -1,0 +1,147 @@
+"""Fixtures for the wizard tests: offscreen Qt, a qasync loop on pytest-qt's QApplication, a temp
+config dir + in-memory keychain, QSettings in a temp dir, and the real sandbox on 127.0.0.1:0."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+import asyncio  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+DEMO_PASSWORD = "demo-Passw0rd!"
+DEMO_CLIENT_SECRET = "demo-client-s3cret"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop that counts as running while pytest-qt processes Qt events."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        deadline = time.monotonic() + 5
+        while any(not t.done() for t in pending) and time.monotonic() < deadline:
+            qapp.processEvents()
+            time.sleep(0.005)
+        # loop.stop() would call QApplication.exit(), which leaves Qt's timers dead for the
+        # tests that follow; an already-running qasync loop is ended by hand instead.
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def callback_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def sandbox(callback_port: int) -> Iterator[Any]:
+    """The real sandbox; its demo OAuth app has http://127.0.0.1:{callback_port}/callback."""
+    from snow_wizard.core.profiles import redirect_url_for
+    from snow_wizard.sandbox import Sandbox
+
+    sb = Sandbox(
+        port=0,
+        demo_password=DEMO_PASSWORD,
+        demo_client_secret=DEMO_CLIENT_SECRET,
+        redirect_urls=[redirect_url_for(callback_port)],
+    ).start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+class Browser:
+    """The person at the browser: records URLs; with ``sandbox`` set, signs in and clicks."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.sandbox: Any = None
+        self.allow = True
+        self.opens = True
+
+    def __call__(self, url: str) -> bool:
+        self.urls.append(url)
+        if self.sandbox is not None and "oauth_auth.do" in url:
+            self.sandbox.consent(url, allow=self.allow, follow=True)
+        return self.opens
+
+
+@pytest.fixture
+def browser() -> Browser:
+    return Browser()
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    return tmp_path / "config"
+
+
+@pytest.fixture
+def ctx(config_dir: Path, browser: Browser) -> Any:
+    from snow_wizard.core.context import Context
+    from snow_wizard.core.profiles import ProfileStore
+    from snow_wizard.core.secret_store import MemoryBackend, SecretStore
+
+    return Context(
+        store=ProfileStore(config_dir), secrets=SecretStore(MemoryBackend()),
+        open_browser=browser, http_timeout=10.0,
+    )
+
+
+@pytest.fixture
+def qsettings(tmp_path: Path) -> Any:
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "qsettings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_wizard(
+    qtbot: Any, aloop: Any, ctx: Any, qsettings: Any
+) -> Iterator[Callable[..., Any]]:
+    from snow_wizard.gui.wizard import ConnectionWizard
+
+    made: list[Any] = []
+
+    def make(context: Any = None) -> Any:
+        wiz = ConnectionWizard(context or ctx, settings=qsettings)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        qtbot.waitExposed(wiz)
+        made.append(wiz)
+        return wiz
+
+    yield make
+    for wiz in made:
+        wiz._confirm_close = False
+        wiz.shutdown()
+
+
+@pytest.fixture
+def wizard(make_wizard: Callable[..., Any]) -> Any:
+    return make_wizard()
