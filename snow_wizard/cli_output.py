@@ -125,6 +125,6 @@ def doctor_rows(rows: Sequence[tuple[str, str, str]]) -> str:
         return ""
     width = max(len(label) for label, _, _ in rows)
     return "\n".join(
-        f"{'ok' if status == 'ok' else 'WARN':<4}  {label:<{width}}  {value}"
+        f"{'ok' if status == 'ok' else status.upper():<4}  {label:<{width}}  {value}"
         for label, value, status in rows
     )
