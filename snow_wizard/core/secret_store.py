@@ -12,7 +12,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from enum import Enum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from snow_wizard.core.diagnosis import describe
 from snow_wizard.errors import KeychainError
@@ -106,17 +106,17 @@ class SecretStore:
 
     # -- blocking API (worker threads, scripts) -------------------------------------------
     def get_sync(self, profile: str, kind: SecretKind) -> str | None:
-        value = self._call("get", profile, kind)
+        value = self._bounded("get", profile, kind)
         return value if isinstance(value, str) else None
 
     def set_sync(self, profile: str, kind: SecretKind, value: str) -> None:
         if not value:
             raise ValueError("refusing to store an empty secret")
-        self._call("set", profile, kind, value)
+        self._bounded("set", profile, kind, value)
 
     def delete_sync(self, profile: str, kind: SecretKind) -> bool:
         """Delete one entry; False when it did not exist."""
-        return bool(self._call("delete", profile, kind))
+        return bool(self._bounded("delete", profile, kind))
 
     def delete_all_sync(self, profile: str) -> list[SecretKind]:
         return [k for k in SecretKind if self.delete_sync(profile, k)]
@@ -139,7 +139,35 @@ class SecretStore:
         try:
             return await asyncio.wait_for(asyncio.to_thread(fn, *args), self.timeout)
         except asyncio.TimeoutError:
-            raise _keychain_error("keychain_timeout", timeout=int(self.timeout)) from None
+            raise _keychain_error("keychain_timeout", timeout=f"{self.timeout:g}") from None
+
+    def _bounded(
+        self, op: str, profile: str, kind: SecretKind, value: str | None = None
+    ) -> object:
+        """The keyring call in a daemon thread, waited for at most ``timeout`` seconds.
+
+        A keychain that never answers (an unlock prompt nobody sees) must neither block the
+        caller nor keep the process alive: ``asyncio.run`` joins its executor threads at exit
+        (so a call stuck there hung the CLI after its error), daemon threads are not joined.
+        """
+        outcome: list[tuple[bool, Any]] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append((True, self._call(op, profile, kind, value)))
+            except BaseException as e:
+                outcome.append((False, e))
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="snow-wizard-keychain", daemon=True).start()
+        if not done.wait(self.timeout):
+            raise _keychain_error("keychain_timeout", timeout=f"{self.timeout:g}")
+        ok, result = outcome[0]
+        if not ok:
+            raise result
+        return result
 
     # -- the one place keyring is touched ---------------------------------------------------
     def _resolve(self) -> SecretBackend:
