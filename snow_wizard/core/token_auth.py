@@ -43,7 +43,6 @@ class ProfileTokenAuth(httpx2.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
-            response.close()
             request.headers["Authorization"] = f"Bearer {self._token(rejected=token)}"
             yield request
 
@@ -56,7 +55,6 @@ class ProfileTokenAuth(httpx2.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
-            await response.aclose()
             fresh = await anyio.to_thread.run_sync(lambda: self._token(rejected=token))
             request.headers["Authorization"] = f"Bearer {fresh}"
             yield request

@@ -4,6 +4,7 @@ the sandbox's scripted person; the real-browser run is in tests/e2e)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import Any
 
@@ -30,7 +31,8 @@ def _consent(settings: OAuthSettings, secret: str, browser: Any, **kw: Any) -> A
     return asyncio.run(authorization.run_consent(settings, secret, open_browser=browser, **kw))
 
 
-def test_consent_gives_working_tokens_and_reports_the_url(oauth_sandbox: Any, settings: Any) -> None:
+def test_consent_gives_working_tokens_and_reports_the_url(oauth_sandbox: Any,
+                                                          settings: Any) -> None:
     sb = oauth_sandbox
     seen: list[tuple[str, bool]] = []
     tokens = _consent(settings, sb.demo_app.client_secret, _browser(sb),
@@ -78,10 +80,8 @@ def test_redirect_trap_ends_in_callback_timeout_naming_the_url(oauth_sandbox: An
                                           redirect_port=other)
 
     def browser(url: str) -> bool:
-        try:
-            sb.consent(url, follow=True)  # redirected to the registered URL: nobody there
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # redirected to the registered URL: nobody there
+            sb.consent(url, follow=True)
         return True
 
     with pytest.raises(OAuthError) as info:
@@ -167,7 +167,7 @@ def _add(ctx: Any, sb: Any, settings: Any, name: str = "acme", **kw: Any) -> Any
 def test_pre_authorize_saves_profile_tokens_and_user(mem_ctx: Any, oauth_sandbox: Any,
                                                      settings: Any) -> None:
     sb = oauth_sandbox
-    profile, result = _add(mem_ctx, sb, settings)
+    _, result = _add(mem_ctx, sb, settings)
     assert result.user_name == "admin"
     saved = mem_ctx.store.get("acme")
     assert saved.username == "admin" and saved.last_test.ok
@@ -191,13 +191,14 @@ def test_user_authorize_saves_no_tokens_until_authorize(mem_ctx: Any, oauth_sand
         asyncio.run(authorization.get_access_token(mem_ctx, "acme"))
     assert "snow-wizard authorize acme" in info.value.hint
     mem_ctx.open_browser = _browser(sb)
-    profile, tokens = asyncio.run(authorization.authorize_profile(mem_ctx, "acme"))
+    profile, _ = asyncio.run(authorization.authorize_profile(mem_ctx, "acme"))
     assert profile.username == "admin"
     assert sb.token_valid(asyncio.run(authorization.get_access_token(mem_ctx, "acme")))
 
 
-def test_refresh_when_about_to_expire_keeps_refresh_token(mem_ctx: Any, oauth_sandbox: Any,
-                                                          settings: Any, clock: list[float]) -> None:
+def test_refresh_when_about_to_expire_keeps_refresh_token(
+    mem_ctx: Any, oauth_sandbox: Any, settings: Any, clock: list[float]
+) -> None:
     sb = oauth_sandbox
     _add(mem_ctx, sb, settings)
     old = mem_ctx.secrets.get_sync("acme", SecretKind.ACCESS_TOKEN)

@@ -163,7 +163,8 @@ def test_oversized_headers_and_garbage_are_refused(port: int) -> None:
     async def main() -> tuple[bytes, bytes, bool]:
         async with LoopbackReceiver(port, STATE) as r:
             waiter = asyncio.create_task(r.wait(10))
-            big = await _raw(port, b"GET /callback HTTP/1.1\r\nX-Pad: " + b"a" * 20000 + b"\r\n\r\n")
+            pad = b"a" * 20000
+            big = await _raw(port, b"GET /callback HTTP/1.1\r\nX-Pad: " + pad + b"\r\n\r\n")
             junk = await _raw(port, b"\x16\x03\x01 hello\r\n\r\n")
             still_waiting = not waiter.done()
             waiter.cancel()
