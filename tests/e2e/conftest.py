@@ -82,6 +82,7 @@ class E2E:
     config_dir: Path
     bot_log: Path
     names: list[str] = field(default_factory=list)
+    procs: list[subprocess.Popen[str]] = field(default_factory=list)
 
     def name(self, base: str = "e2e") -> str:
         name = f"{base}-{uuid.uuid4().hex[:8]}"
@@ -115,10 +116,29 @@ class E2E:
         )
 
     def popen(self, *args: str, browser: str | None = None) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "snow_wizard", *args], text=True, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env(browser=browser),
         )
+        self.procs.append(proc)
+        return proc
+
+    def reap(self) -> None:
+        """Stop the CLI processes this test started that are still running; close pipes."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+
+    def send_secret(self, proc: subprocess.Popen[str], secret: str) -> None:
+        """Write ``secret`` to the CLI's stdin and close it (as ``printf '%s' "$S" |`` does)."""
+        assert proc.stdin is not None
+        proc.stdin.write(secret)
+        proc.stdin.close()
+        proc.stdin = None
 
     def add_oauth(self, name: str, *extra: str, client_id: str | None = None,
                   secret: str | None = None, browser: str | None = None,
@@ -151,6 +171,7 @@ def e2e(tmp_path: Path, real_keychain_ok: None) -> Iterator[E2E]:
     try:
         yield world
     finally:
+        world.reap()
         sb.stop()
         for name in world.names:
             for kind in KINDS:
