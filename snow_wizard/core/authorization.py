@@ -90,8 +90,12 @@ async def _open_browser(open_browser: Callable[[str], bool], url: str) -> bool:
             ok = bool(open_browser(url))
         except Exception:
             ok = False
+        def settle() -> None:
+            if not done.done():
+                done.set_result(ok)
+
         with contextlib.suppress(RuntimeError):  # loop closed meanwhile
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(ok))
+            loop.call_soon_threadsafe(settle)
 
     threading.Thread(target=run, name="snow-wizard-browser", daemon=True).start()
     try:
