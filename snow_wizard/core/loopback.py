@@ -79,12 +79,13 @@ class LoopbackReceiver:
         loop = asyncio.get_running_loop()
         self._result = loop.create_future()
         try:
+            # asyncio's default SO_REUSEADDR on Unix only (TIME_WAIT from the last run is no
+            # owner); never on Windows, where it would let two programs share the port.
             self._server = await asyncio.start_server(
-                self._on_connection, HOST, self.port, limit=self._max_header_bytes,
-                reuse_address=True,
+                self._on_connection, HOST, self.port, limit=self._max_header_bytes
             )
         except OSError as e:
-            if e.errno in (errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", -1)):
+            if e.errno in (errno.EADDRINUSE, errno.EACCES, 10048, 10013):  # + WSA codes
                 holder = describe_port_holder(self.port)
                 raise diagnosis.error(
                     "port_in_use", port=self.port, holder=f" (by {holder})" if holder else ""
