@@ -24,6 +24,7 @@ from typing import Any
 from snow_wizard.core.instance import Instance, parse_endpoint_url, parse_instance
 from snow_wizard.errors import (
     ConfigCorrupt,
+    InstanceError,
     ProfileError,
     ProfileExists,
     ProfileNameError,
@@ -268,7 +269,7 @@ class ProfileStore:
             version = data.get("schema_version")
             if not isinstance(version, int):
                 raise ValueError("no schema_version")
-        except (ValueError, AttributeError) as e:
+        except (ValueError, AttributeError, RecursionError) as e:  # deep nesting: RecursionError
             raise ConfigCorrupt(
                 f"The profiles file {self.path} is corrupt and was left untouched.",
                 hint="Move it aside (your keychain entries are kept) and add the profiles again.",
@@ -281,8 +282,8 @@ class ProfileStore:
             )
         try:
             return {name: Profile.from_dict(p) for name, p in data.get("profiles", {}).items()}
-        except (KeyError, TypeError, ValueError) as e:
-            raise ConfigCorrupt(
+        except (KeyError, TypeError, ValueError, AttributeError, InstanceError) as e:
+            raise ConfigCorrupt(  # (a list of profiles: AttributeError; a bad instance URL)
                 f"A profile in {self.path} is invalid; the file was left untouched.",
                 hint="Move it aside and add the profiles again.",
             ) from e
@@ -295,9 +296,17 @@ class ProfileStore:
         with contextlib.suppress(OSError):
             os.chmod(self.config_dir, 0o700)
         with FileLock(str(self.path) + ".lock", timeout=30):
+            self._sweep_temp_files()
             profiles = self._read()
             yield profiles
             self._write(profiles)
+
+    def _sweep_temp_files(self) -> None:
+        """Temp files are made only under the lock, so any seen while holding it was left by
+        a writer that died mid-save (killed, power loss): remove it."""
+        for stale in self.config_dir.glob(".profiles-*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     def _write(self, profiles: dict[str, Profile]) -> None:
         payload = {
