@@ -130,3 +130,13 @@ class ProfilesClobberingKeyring(_Base):
         super().set_password(service, username, password)
         self.profiles_file.parent.mkdir(parents=True, exist_ok=True)
         self.profiles_file.write_bytes(self.content)
+
+
+class EnvSeededKeyring(_Base):
+    """A working keychain for CLI subprocesses: seeded from ``SNOW_WIZARD_TEST_SECRETS`` (JSON
+    ``{"profile:kind": value}``), writes kept in memory. Never touches a file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        seed = json.loads(os.environ.get("SNOW_WIZARD_TEST_SECRETS", "{}"))
+        self.values = {("snow-wizard", user): value for user, value in seed.items()}
