@@ -12,12 +12,15 @@ JSON_TYPE = "application/json;charset=UTF-8"
 
 @dataclass
 class Request:
+    """``repr`` shows method and path only: query, headers and body carry passwords, client
+    secrets and tokens."""
+
     method: str
     path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    body: bytes = b""
-    raw_query: str = ""
+    query: dict[str, str] = field(repr=False)
+    headers: dict[str, str] = field(repr=False)  # lower-case names
+    body: bytes = field(default=b"", repr=False)
+    raw_query: str = field(default="", repr=False)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
