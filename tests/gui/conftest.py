@@ -130,6 +130,9 @@ def make_wizard(
 
     def make(context: Any = None) -> Any:
         wiz = ConnectionWizard(context or ctx, settings=qsettings)
+        # pytest-qt closes widgets before fixture teardown: no "discard?" question then
+        # (tests of that question turn it back on).
+        wiz._confirm_close = False
         qtbot.addWidget(wiz)
         wiz.show()
         qtbot.waitExposed(wiz)

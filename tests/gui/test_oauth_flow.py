@@ -1,0 +1,126 @@
+"""OAuth - Custom, both modes, through to a saved profile; the consent is played by a scripted
+person at the sandbox's login and consent pages (GET the URL, sign in, Allow, follow the
+redirect to the wizard's loopback callback)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import DEMO_CLIENT_SECRET
+from gui_helpers import click, click_next, enter_instance, go_to_instance, wait_idle, wait_page
+
+from snow_wizard.core.profiles import AuthType, Mode
+from snow_wizard.core.secret_store import SecretKind
+from snow_wizard.gui.wizard import PageId
+
+
+def _to_oauth_page(qtbot: Any, wiz: Any, sandbox: Any, port: int, *, users: bool = False) -> Any:
+    go_to_instance(qtbot, wiz, oauth=True, users=users)
+    enter_instance(qtbot, wiz, sandbox.url, name="oauth-demo")
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.OAUTH_APP)
+    page = wiz.oauth_page
+    assert not page.isComplete()
+    qtbot.keyClicks(page.client_id, sandbox.demo_app.client_id)
+    qtbot.keyClicks(page.client_secret.edit, DEMO_CLIENT_SECRET)
+    click(qtbot, page.advanced_toggle)
+    page.port.setValue(port)
+    assert page.copy_fields["redirect_url"].value() == f"http://127.0.0.1:{port}/callback"
+    assert page.copy_fields["token_url"].value() == f"{sandbox.url}/oauth_token.do"
+    assert f"http://127.0.0.1:{port}/callback" in page.step_boxes[3].text()
+    qtbot.waitUntil(page.isComplete)
+    return page
+
+
+def test_oauth_pre_authorize_consent_test_and_save(
+    qtbot: Any, wizard: Any, sandbox: Any, ctx: Any, browser: Any, callback_port: int
+) -> None:
+    wiz = wizard
+    browser.sandbox = sandbox  # the person signs in and clicks Allow
+    _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    page = wiz.authorize_page
+    assert not page.isComplete()
+    click(qtbot, page.authorize_button)
+    qtbot.waitUntil(page.isComplete, timeout=20000)
+    assert "Authorized as admin" in page.status.plain_text()
+    assert browser.urls and browser.urls[0].startswith(f"{sandbox.url}/oauth_auth.do?")
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.TEST)
+    qtbot.waitUntil(wiz.test_page.isComplete, timeout=15000)
+    assert "(admin)" in wiz.test_page.status.plain_text()
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.SAVE)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.DONE)
+
+    profile = ctx.store.get("oauth-demo")
+    assert profile.auth is AuthType.OAUTH and profile.mode is Mode.PRE_AUTHORIZE
+    assert profile.oauth is not None and profile.oauth.redirect_port == callback_port
+    assert profile.username == "admin" and profile.token_expires_at is not None
+    for kind in (SecretKind.CLIENT_SECRET, SecretKind.REFRESH_TOKEN, SecretKind.ACCESS_TOKEN):
+        assert ctx.secrets.get_sync("oauth-demo", kind), kind
+    assert ctx.secrets.get_sync("oauth-demo", SecretKind.CLIENT_SECRET) == DEMO_CLIENT_SECRET
+    assert DEMO_CLIENT_SECRET not in ctx.store.path.read_text()
+    assert "snow-wizard token oauth-demo" in wiz.done_page.cli.toPlainText()
+
+
+def test_oauth_users_authorize_saves_only_the_client_secret(
+    qtbot: Any, wizard: Any, sandbox: Any, ctx: Any, callback_port: int
+) -> None:
+    wiz = wizard
+    _to_oauth_page(qtbot, wiz, sandbox, callback_port, users=True)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.SAVE)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.DONE)
+    profile = ctx.store.get("oauth-demo")
+    assert profile.mode is Mode.USER_AUTHORIZE and profile.token_expires_at is None
+    assert ctx.secrets.get_sync("oauth-demo", SecretKind.CLIENT_SECRET) == DEMO_CLIENT_SECRET
+    assert ctx.secrets.get_sync("oauth-demo", SecretKind.REFRESH_TOKEN) is None
+    assert wiz.done_page.export_button.isVisibleTo(wiz.done_page)
+
+
+def test_consent_denied_shows_diagnosis_and_keeps_input(
+    qtbot: Any, wizard: Any, sandbox: Any, browser: Any, callback_port: int
+) -> None:
+    wiz = wizard
+    browser.sandbox, browser.allow = sandbox, False
+    _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    page = wiz.authorize_page
+    click(qtbot, page.authorize_button)
+    wait_idle(qtbot, page)
+    assert "Access was denied" in page.status.plain_text()
+    assert "choose Allow" in page.status.plain_text()
+    assert not page.isComplete()
+    browser.allow = True  # try again: nothing to re-enter
+    click(qtbot, page.authorize_button)
+    qtbot.waitUntil(page.isComplete, timeout=20000)
+    assert wiz.oauth_page.client_secret.text() == DEMO_CLIENT_SECRET
+
+
+def test_no_browser_shows_the_url_to_copy_and_cancel_frees_the_port(
+    qtbot: Any, wizard: Any, sandbox: Any, browser: Any, callback_port: int
+) -> None:
+    import socket
+
+    wiz = wizard
+    browser.opens = False  # no browser here: the URL is shown to copy
+    _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    page = wiz.authorize_page
+    click(qtbot, page.authorize_button)
+    qtbot.waitUntil(lambda: page.url_field.isVisibleTo(page), timeout=10000)
+    assert page.url_field.value().startswith(f"{sandbox.url}/oauth_auth.do?")
+    assert "No browser could be opened" in page.status.plain_text()
+    qtbot.wait(1100)
+    assert "s)" in page.status.plain_text()  # elapsed time while waiting
+    click(qtbot, page.status.cancel_button)
+    wait_idle(qtbot, page)
+    assert "Cancelled" in page.status.plain_text()
+    with socket.socket() as s:  # the callback port is free again
+        s.bind(("127.0.0.1", callback_port))
