@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -18,6 +17,8 @@ if TYPE_CHECKING:
 
 def test_key(wiz: ConnectionWizard) -> tuple[object, ...]:
     """What a test result depends on; a result for other inputs is stale."""
+    import hashlib  # loads OpenSSL's libcrypto (~10 ms, ~3.5 MiB): not before the first paint
+
     instance = wiz.instance()
     base = instance.base_url if instance else ""
     if wiz.auth_type() is AuthType.BASIC:
