@@ -46,6 +46,7 @@ class InstancePage(BasePage):
         )
         self.sandbox_button.clicked.connect(self._use_sandbox)
         self._name_edited = False
+        self._touched = False  # the user typed in the instance field at least once
         self._instance: Instance | None = None
         self._instance_error: SnowWizardError | None = None
         self._name_error: str | None = None
@@ -68,6 +69,7 @@ class InstancePage(BasePage):
 
         self.registerField("instance*", self.instance_edit)
         self.registerField("profile_name*", self.name_edit)
+        self.instance_edit.textEdited.connect(self._mark_touched)
         self.instance_edit.textChanged.connect(self._instance_changed)
         self.name_edit.textEdited.connect(self._name_typed)
         self.name_edit.textChanged.connect(self._validate_name)
@@ -87,7 +89,10 @@ class InstancePage(BasePage):
         return self.name_edit.text().strip()
 
     def instance_message(self) -> str:
-        return self.preview.text()
+        return plain(self.preview.text())
+
+    def name_check_message(self) -> str:
+        return plain(self.name_message.text())
 
     def has_input(self) -> bool:
         return bool(self.instance_edit.text().strip() or self.name_edit.text().strip())
@@ -95,7 +100,7 @@ class InstancePage(BasePage):
     # -- validation as you type -----------------------------------------------------------------
     def _instance_changed(self, text: str) -> None:
         try:
-            self._instance = parse_instance(text) if text.strip() else None
+            self._instance = parse_instance(text)
             self._instance_error = None
         except SnowWizardError as e:
             self._instance, self._instance_error = None, e
@@ -103,12 +108,15 @@ class InstancePage(BasePage):
             self._show(self.preview, f"→ {self._instance.base_url}", ok=True)
             if not self._name_edited:
                 self.name_edit.setText(self._free_name(suggest_profile_name(self._instance)))
-        elif self._instance_error is not None:
+        elif self._instance_error is not None and (text.strip() or self._touched):
             e = self._instance_error
             self._show(self.preview, e.message + (f" {e.hint}" if e.hint else ""), ok=False)
         else:
             self.preview.setText("")
         self.completeChanged.emit()
+
+    def _mark_touched(self, _text: str) -> None:
+        self._touched = True
 
     def _name_typed(self, text: str) -> None:
         # The user's own name wins over the suggestion from then on (unless they clear it).
@@ -180,3 +188,10 @@ class InstancePage(BasePage):
         while self._exists(name):
             name, n = f"{base}-{n}", n + 1
         return name
+
+
+def plain(rich: str) -> str:
+    """The text of a label's rich text, for tests and accessibility."""
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", rich))
