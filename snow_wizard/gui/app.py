@@ -82,9 +82,12 @@ def run_wizard(
 
     import qasync
 
+    from snow_wizard.gui.async_support import MainThreadGC
     from snow_wizard.gui.crash import ExceptHook
     from snow_wizard.gui.wizard import ConnectionWizard
 
+    collector = MainThreadGC()
+    collector.start()
     loop = qasync.QEventLoop(app)
     import asyncio
 
@@ -104,6 +107,7 @@ def run_wizard(
     finally:
         wizard.shutdown()
         hook.uninstall()
+        collector.stop()
         del watcher
     return 0
 

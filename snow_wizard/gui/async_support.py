@@ -153,3 +153,41 @@ class TaskRunner(QObject):
 def cancel_all(runners: list[TaskRunner]) -> None:
     for runner in runners:
         runner.cancel()
+
+
+class MainThreadGC(QObject):
+    """Run Python's cyclic garbage collector only on the Qt thread.
+
+    Left alone, the collector runs in whichever thread happens to allocate (here: the worker
+    threads of ``asyncio.to_thread``), and destroying a Qt widget from there crashes the
+    process. While active, automatic collection is off and a timer collects on this thread.
+    """
+
+    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        import gc
+
+        self._gc = gc
+        self._was_enabled = gc.isenabled()
+        self._threshold = gc.get_threshold()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+
+    def start(self) -> None:
+        self._gc.disable()
+        self._timer.start()
+
+    def check(self) -> None:
+        """Collect the generations whose thresholds were reached (what gc would do)."""
+        gen0, gen1, gen2 = self._gc.get_count()
+        t0, t1, t2 = self._threshold
+        if gen0 > t0:
+            generation = 2 if gen2 > t2 else 1 if gen1 > t1 else 0
+            self._gc.collect(generation)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._gc.collect()
+        if self._was_enabled:
+            self._gc.enable()

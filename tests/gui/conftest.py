@@ -27,6 +27,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def main_thread_gc(qapp: Any) -> Iterator[None]:
+    """As in the app: garbage (Qt widgets in cycles) is collected on the Qt thread only."""
+    from snow_wizard.gui.async_support import MainThreadGC
+
+    collector = MainThreadGC()
+    collector.start()
+    yield
+    collector.stop()
+    collector.deleteLater()
+
+
 @pytest.fixture
 def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop that counts as running while pytest-qt processes Qt events."""
