@@ -110,7 +110,14 @@ class TaskRunner(QObject):
             from snow_wizard.errors import SnowWizardError
 
             if self.task is me:
-                self.status.show_error(e)
+                if isinstance(e, SnowWizardError):
+                    self.status.show_error(e)
+                else:  # its text may hold anything: the details dialog redacts it
+                    self.status.failure(
+                        "Something unexpected went wrong.",
+                        "The details are in the window that opened. Nothing you entered was "
+                        "lost; you can try again.",
+                    )
                 self._set_running(False)
                 if on_error is not None:
                     on_error(e)
