@@ -193,6 +193,9 @@ def bench_env() -> Iterator[BenchEnv]:
                              "DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND",
                              "PYTHONDONTWRITEBYTECODE", "SNOW_WIZARD_CONFIG_DIR")}
         base["XDG_RUNTIME_DIR"] = str(runtime)
+        work = root / "cwd"
+        work.mkdir()
+        base["SNOW_BENCH_CWD"] = str(work)  # children run here, not in the checkout
         env = BenchEnv(root=root, base_env=base)
         try:
             yield env

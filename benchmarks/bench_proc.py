@@ -32,8 +32,12 @@ class Child:
 
 
 def run_child(cmd: list[str], env: dict[str, str], *, timeout: float = 60.0,
-              stdin: bytes | None = None, probe: bool = False) -> Child:
-    """Run ``cmd`` and reap it with ``os.wait4`` so its rusage is its own."""
+              stdin: bytes | None = None, probe: bool = False, cwd: str | None = None) -> Child:
+    """Run ``cmd`` and reap it with ``os.wait4`` so its rusage is its own.
+
+    ``cwd`` defaults to ``SNOW_BENCH_CWD`` from ``env`` (a scratch dir): never the checkout,
+    where ``python -m snow_wizard`` would find the package through the current directory.
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.TemporaryDirectory(prefix="probe-") as pdir:
         probe_file = Path(pdir) / "paint"
@@ -43,6 +47,7 @@ def run_child(cmd: list[str], env: dict[str, str], *, timeout: float = 60.0,
         t0 = time.monotonic()
         env["SNOW_BENCH_T0"] = repr(t0)
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err,
+                                cwd=cwd or env.get("SNOW_BENCH_CWD"),
                                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
         if stdin is not None:
             assert proc.stdin is not None

@@ -10,7 +10,7 @@ _LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
 HEAVY = ("PySide6", "shiboken6", "qasync", "httpx2", "httpx", "httpcore2", "httpcore", "keyring",
          "authlib", "truststore", "platformdirs", "filelock", "secretstorage", "jeepney", "ssl",
          "asyncio", "email", "http.client", "urllib.request", "webbrowser", "h11", "anyio",
-         "certifi", "idna", "sniffio")
+         "certifi", "idna", "sniffio", "trio", "attr", "cryptography", "jaraco")
 
 
 def parse(stderr: str) -> list[tuple[int, int, str, str]]:
@@ -40,7 +40,8 @@ def best_of(cmd: list[str], env: dict[str, str], runs: int = 5) -> list[tuple[in
     full = [sys.executable, "-X", "importtime", *cmd[1:]] if cmd[0] == sys.executable else cmd
     best: list[tuple[int, int, str, str]] = []
     for _ in range(runs):
-        r = subprocess.run(full, env=env, capture_output=True, text=True, timeout=120)
+        r = subprocess.run(full, env=env, capture_output=True, text=True, timeout=120,
+                           cwd=env.get("SNOW_BENCH_CWD"))
         rows = parse(r.stderr)
         if not best or _total(rows) < _total(best):
             best = rows

@@ -15,9 +15,16 @@ from rows_startup import _skip
 
 BASELINE_DIST = HERE / "build" / "dist" / "baseline_wizard"
 BASELINE_EXE = BASELINE_DIST / "baseline_wizard"
-# Where `python packaging/build.py --bundle-only` puts the onedir bundle.
-PRODUCT_DIST = REPO / "dist" / "snow-wizard"
-PRODUCT_EXE = PRODUCT_DIST / "snow-wizard"
+# `run.py --with-bundle` builds the product with `packaging/build.py --bundle-only` into
+# benchmarks/build/product (not dist/, which the packaging work owns); a bundle already in
+# dist/snow-wizard is used when there is no such build.
+OWN_PRODUCT_DIST = HERE / "build" / "product" / "snow-wizard"
+REPO_PRODUCT_DIST = REPO / "dist" / "snow-wizard"
+GUI_EXE = "snow-wizard-gui"
+
+
+def product_dist() -> Path:
+    return OWN_PRODUCT_DIST if (OWN_PRODUCT_DIST / GUI_EXE).exists() else REPO_PRODUCT_DIST
 
 
 def pyinstaller_available() -> bool:
@@ -39,8 +46,10 @@ def build_product() -> str | None:
     script = REPO / "packaging" / "build.py"
     if not script.exists():
         return NOT_BUILT + " (packaging/build.py)"
-    r = subprocess.run([sys.executable, str(script), "--bundle-only"], cwd=REPO,
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(script), "--bundle-only",
+                        "--dist", str(OWN_PRODUCT_DIST.parent),
+                        "--work", str(HERE / "build" / "product-work")],
+                       cwd=REPO, capture_output=True, text=True)
     if r.returncode != 0:
         return "packaging/build.py --bundle-only failed: " + (
             r.stderr.strip().splitlines() or ["?"])[-1][:160]
@@ -73,16 +82,22 @@ def bundle_rows(benv: BenchEnv, pairs: int, *, build: bool) -> list[Row]:
     if not BASELINE_EXE.exists():
         return _skip(rows, "skipped: baseline not frozen (run with --with-bundle)"
                      + (f"; {'; '.join(notes)}" if notes else ""))
-    if not PRODUCT_EXE.exists():
+    dist = product_dist()
+    exe = dist / GUI_EXE
+    if not exe.exists():
         why = "; ".join(notes) if notes else "bundle not built (run with --with-bundle)"
         return _skip(rows, f"skipped: {why}")
-    size.pairs.append((tree_size(BASELINE_DIST) / 2**20, tree_size(PRODUCT_DIST) / 2**20))
-    size.note = "one measurement (sizes do not vary); apparent file sizes, symlinks not counted"
+    size.pairs.append((tree_size(BASELINE_DIST) / 2**20, tree_size(dist) / 2**20))
+    size.note = (f"one measurement (sizes do not vary); apparent file sizes, symlinks not "
+                 f"counted; {dist.relative_to(REPO)} against "
+                 f"{BASELINE_DIST.relative_to(REPO)}")
+    if not (REPO / "packaging" / "snow_wizard.spec").exists():
+        size.note += "; packaging/snow_wizard.spec missing: baseline frozen with fallback options"
     env = benv.child_env(QT_QPA_PLATFORM="offscreen",
                          SNOW_WIZARD_CONFIG_DIR=str(benv.new_config_dir("frozen")))
     for i in range(1 + pairs):
         a = run_child([str(BASELINE_EXE), "--exit-when-shown"], env)
-        b = run_child([str(PRODUCT_EXE), "--exit-when-shown"], env)
+        b = run_child([str(exe), "--exit-when-shown"], env)
         if not (a.ok and b.ok):
             start.pairs.clear()
             start.skipped = "failed: " + (a.why() if not a.ok else b.why())
