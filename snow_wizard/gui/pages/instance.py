@@ -6,7 +6,15 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from snow_wizard.core.instance import Instance, parse_instance, suggest_profile_name
 from snow_wizard.core.profiles import validate_profile_name
@@ -38,7 +46,7 @@ class InstancePage(BasePage):
         self.name_message.setObjectName("name_message")
         self.name_message.setAccessibleName("Profile name check")
         self.name_message.setWordWrap(True)
-        self.sandbox_button = QPushButton("No instance at hand? &Use the local sandbox")
+        self.sandbox_button = QPushButton("&Use the local sandbox")
         self.sandbox_button.setAccessibleName("Use the local sandbox")
         self.sandbox_button.setToolTip(
             "Starts a local ServiceNow-compatible instance inside this app and fills in its "
@@ -53,18 +61,27 @@ class InstancePage(BasePage):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(self._label("&Instance:", self.instance_edit), self.instance_edit)
-        form.addRow("", self.preview)
-        form.addRow(self._label("Profile &name:", self.name_edit), self.name_edit)
-        form.addRow("", self.name_message)
+        form.addRow(self._label("&Instance:", self.instance_edit),
+                    self._with_message(self.instance_edit, self.preview))
+        form.addRow(self._label("Profile &name:", self.name_edit),
+                    self._with_message(self.name_edit, self.name_message))
+        sandbox_box = QGroupBox("No instance at hand?")
+        sandbox_layout = QVBoxLayout(sandbox_box)
+        sandbox_layout.addWidget(hint_label(
+            "Try every step against a local ServiceNow-compatible sandbox that runs inside this "
+            "window until you close it. It comes with a demo user and a demo OAuth app, filled "
+            "in for you on the next pages."
+        ))
+        sandbox_layout.addWidget(self.sandbox_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint_label(
             "The profile name is how scripts refer to this connection, e.g. "
             "<code>snow-wizard test NAME</code>."
         ))
+        layout.addSpacing(12)
+        layout.addWidget(sandbox_box)
         layout.addStretch(1)
-        layout.addWidget(self.sandbox_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
 
         self.registerField("instance*", self.instance_edit)
@@ -74,6 +91,16 @@ class InstancePage(BasePage):
         self.name_edit.textEdited.connect(self._name_typed)
         self.name_edit.textChanged.connect(self._validate_name)
         self._instance_changed(self.instance_edit.text())
+
+    @staticmethod
+    def _with_message(edit: QLineEdit, message: QLabel) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(edit)
+        column.addWidget(message)
+        return box
 
     @staticmethod
     def _label(text: str, buddy: QLineEdit) -> QLabel:
@@ -109,6 +136,8 @@ class InstancePage(BasePage):
             if not self._name_edited:
                 self.name_edit.setText(self._free_name(suggest_profile_name(self._instance)))
         elif self._instance_error is not None and (text.strip() or self._touched):
+            if not self._name_edited:
+                self.name_edit.setText("")  # no suggestion from something invalid
             e = self._instance_error
             self._show(self.preview, e.message + (f" {e.hint}" if e.hint else ""), ok=False)
         else:

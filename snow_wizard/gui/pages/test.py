@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from snow_wizard.core.profiles import AuthType
 from snow_wizard.gui.pages.base import BasePage
@@ -90,6 +97,18 @@ class TestPage(BasePage):
         self.save_anyway.setAccessibleName("Save without a successful test")
         self.save_anyway.toggled.connect(lambda _on: self.completeChanged.emit())
         self.save_anyway.hide()
+        self.card = QGroupBox("Connected")
+        self.card.setObjectName("result_card")
+        card = QFormLayout(self.card)
+        self.card_values: dict[str, QLabel] = {}
+        for key, label in (("user", "Signed in as:"), ("instance", "Instance:"),
+                           ("auth", "Authentication:"), ("latency", "Answered in:")):
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setAccessibleName(label.rstrip(":"))
+            self.card_values[key] = value
+            card.addRow(label, value)
+        self.card.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label(
             "The test asks the instance who the integration is signed in as "
@@ -98,14 +117,27 @@ class TestPage(BasePage):
         ))
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
+        layout.addWidget(self.card)
         layout.addStretch(1)
         layout.addWidget(self.save_anyway)
 
     def initializePage(self) -> None:  # noqa: N802
         if self.passed():
-            show_result(self.status, self.wiz.state.test_result)
+            self._done(self.wiz.state.test_result)
         else:
             self.start_test()
+
+    def _show_card(self, result: Any) -> None:
+        who = result.user_name
+        if getattr(result, "display_name", None):
+            who = f"{result.display_name} ({result.user_name})"
+        self.card_values["user"].setText(who)
+        self.card_values["instance"].setText(result.instance)
+        self.card_values["auth"].setText(
+            "Basic" if result.auth == "basic" else "OAuth (bearer token)"
+        )
+        self.card_values["latency"].setText(f"{result.latency_ms:.0f} ms")
+        self.card.show()
 
     def passed(self) -> bool:
         wiz = self.wiz
@@ -117,6 +149,7 @@ class TestPage(BasePage):
 
     def start_test(self) -> None:
         self.save_anyway.hide()
+        self.card.hide()
         self.runner.start(
             run_test(self.wiz),
             busy_text="Testing the connection…",
@@ -127,6 +160,7 @@ class TestPage(BasePage):
 
     def _done(self, result: Any) -> None:
         show_result(self.status, result)
+        self._show_card(result)
         self.completeChanged.emit()
 
     def _failed(self) -> None:
