@@ -6,6 +6,10 @@ import sys
 from pathlib import Path
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+# On X11 Qt copies every size of the window icon into _NET_WM_ICON as raw ARGB at start-up:
+# 256 and 512 px cost ~5 MiB and the time to decode them (benchmarks/run.py, Xvfb rows).
+# Launchers and docks take the large icon from the .desktop entry instead.
+X11_MAX_ICON_SIZE = 128
 
 
 def resources_dir() -> Path:
@@ -32,7 +36,10 @@ def app_icon():  # type: ignore[no-untyped-def]
 
     icon = QIcon()
     base = resources_dir()
+    linux = sys.platform.startswith("linux")
     for size in ICON_SIZES:
+        if linux and size > X11_MAX_ICON_SIZE:
+            continue
         png = base / "icons" / f"snow-wizard-{size}.png"
         if png.is_file():
             icon.addFile(str(png))
