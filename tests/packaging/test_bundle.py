@@ -9,7 +9,6 @@ keychain (checked with secret-tool); open the wizard offscreen (and on Xvfb) and
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -26,53 +25,12 @@ import pytest
 from snow_wizard import __version__
 
 REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / "build" / "test-bundle"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(900),  # the first test to ask for the bundle builds it (about a minute)
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle"),
 ]
-
-
-def _source_hash() -> str:
-    digest = hashlib.sha256()
-    roots = [REPO / "snow_wizard", REPO / "resources", REPO / "packaging"]
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(REPO)).encode())
-                digest.update(path.read_bytes())
-    from importlib import metadata
-
-    for dist in ("pyinstaller", "pyinstaller-hooks-contrib", "PySide6-Essentials", "keyring"):
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(dist.encode())
-    digest.update(sys.version.encode())
-    return digest.hexdigest()[:16]
-
-
-@pytest.fixture(scope="session")
-def bundle() -> Path:
-    pytest.importorskip("PyInstaller", reason="pip install -e '.[packaging]'")
-    key = _source_hash()
-    root = CACHE / key
-    bundle_dir = root / "dist" / "snow-wizard"
-    marker = root / "built.json"
-    if not marker.is_file() or not (bundle_dir / "snow-wizard").is_file():
-        shutil.rmtree(CACHE, ignore_errors=True)  # one cached build at a time
-        started = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, str(REPO / "packaging" / "build.py"), "--bundle-only",
-             "--dist", str(root / "dist"), "--work", str(root / "work")],
-            capture_output=True, text=True, timeout=900, cwd=str(REPO),
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        marker.write_text(json.dumps({"build_seconds": round(time.monotonic() - started, 1)}))
-        shutil.rmtree(root / "work", ignore_errors=True)
-    return bundle_dir
 
 
 def _env(config_dir: Path, **extra: str) -> dict[str, str]:
