@@ -135,6 +135,9 @@ def report(rows: list[Row], benv: BenchEnv, args: argparse.Namespace) -> str:
     notes += [f"- {n}" for n in benv.notes]
     if notes:
         lines += ["Notes:", "", *notes, ""]
+    analysis = Path(__file__).resolve().parent / "analysis.md"
+    if analysis.is_file() and any(r.status == "MISSED" for r in rows):
+        lines += [analysis.read_text(encoding="utf-8")]
     return "\n".join(lines)
 
 
