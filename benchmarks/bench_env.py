@@ -196,6 +196,9 @@ def bench_env() -> Iterator[BenchEnv]:
         work = root / "cwd"
         work.mkdir()
         base["SNOW_BENCH_CWD"] = str(work)  # children run here, not in the checkout
+        config_home = root / "xdg-config"  # QSettings (window geometry), keyringrc: throwaway
+        config_home.mkdir()
+        base["XDG_CONFIG_HOME"] = str(config_home)
         env = BenchEnv(root=root, base_env=base)
         try:
             yield env
