@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from hardening.figures import RECORDER
+from hardening.gui_support import aloop, main_thread_gc, make_wizard, qsettings  # noqa: F401
 from hardening.report import render_reliability
 
 REPO = Path(__file__).resolve().parents[2]

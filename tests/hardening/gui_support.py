@@ -1,0 +1,171 @@
+"""Fixtures and helpers for driving the real wizard (pytest-qt, offscreen, qasync loop).
+
+Import the fixtures into a test module: ``from hardening.gui_support import aloop, ...``.
+The same approach as tests/gui (whose conftest cannot be shared across directories).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
+
+from snow_wizard.gui.wizard import PageId
+
+TIMEOUT_MS = 20000
+
+
+@pytest.fixture
+def main_thread_gc(qapp: Any) -> Iterator[None]:
+    """As in the app: garbage (Qt widgets in cycles) is collected on the Qt thread only."""
+    from snow_wizard.gui.async_support import MainThreadGC
+
+    collector = MainThreadGC()
+    collector.start()
+    yield
+    collector.stop()
+    collector.deleteLater()
+
+
+@pytest.fixture
+def aloop(main_thread_gc: None, qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop that counts as running while pytest-qt processes Qt events."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        deadline = time.monotonic() + 5
+        while any(not t.done() for t in pending) and time.monotonic() < deadline:
+            qapp.processEvents()
+            time.sleep(0.005)
+        # loop.stop() would call QApplication.exit(), which leaves Qt's timers dead for the
+        # tests that follow; an already-running qasync loop is ended by hand instead (as in
+        # tests/gui/conftest.py).
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def qsettings(tmp_path: Path) -> Any:
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "qsettings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_wizard(qtbot: Any, aloop: Any, qsettings: Any) -> Iterator[Callable[[Any], Any]]:
+    from snow_wizard.gui.wizard import ConnectionWizard
+
+    made: list[Any] = []
+
+    def make(ctx: Any) -> Any:
+        wiz = ConnectionWizard(ctx, settings=qsettings)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        qtbot.waitExposed(wiz)
+        made.append(wiz)
+        return wiz
+
+    yield make
+    for wiz in made:
+        wiz._confirm_close = False
+        wiz.shutdown()
+
+
+def click(qtbot: Any, button: Any) -> None:
+    assert button.isEnabled(), f"{button.text()!r} is disabled"
+    if isinstance(button, (QRadioButton, QCheckBox)):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+    else:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def click_next(qtbot: Any, wiz: Any) -> None:
+    page = wiz.currentPage()
+    which = (QWizard.WizardButton.CommitButton if page.isCommitPage()
+             else QWizard.WizardButton.NextButton)
+    click(qtbot, wiz.button(which))
+
+
+def wait_page(qtbot: Any, wiz: Any, page: PageId) -> None:
+    qtbot.waitUntil(lambda: wiz.currentId() == int(page), timeout=TIMEOUT_MS)
+
+
+def wait_idle(qtbot: Any, page: Any) -> None:
+    qtbot.waitUntil(lambda: not page.runner.busy, timeout=TIMEOUT_MS)
+
+
+def type_text(qtbot: Any, edit: Any, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def new_connection(qtbot: Any, wiz: Any, url: str, name: str, *, oauth: bool = False) -> None:
+    """From the first page to the page after the instance page (pre-authorize)."""
+    if wiz.currentId() == int(PageId.PROFILES):
+        click(qtbot, wiz.profiles_page.new_button)
+    wait_page(qtbot, wiz, PageId.AUTH_TYPE)
+    click(qtbot, wiz.auth_page.oauth_custom if oauth else wiz.auth_page.basic)
+    click(qtbot, wiz.auth_page.pre)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.INSTANCE)
+    type_text(qtbot, wiz.instance_page.instance_edit, url)
+    type_text(qtbot, wiz.instance_page.name_edit, name)
+    qtbot.waitUntil(wiz.instance_page.isComplete, timeout=TIMEOUT_MS)
+    click_next(qtbot, wiz)
+
+
+def basic_to_save(qtbot: Any, wiz: Any, sandbox: Any, name: str) -> None:
+    new_connection(qtbot, wiz, sandbox.url, name)
+    wait_page(qtbot, wiz, PageId.CREDENTIALS)
+    type_text(qtbot, wiz.credentials_page.username, "admin")
+    type_text(qtbot, wiz.credentials_page.password.edit, sandbox.demo_user.password)
+    click_next(qtbot, wiz)
+    wait_test(qtbot, wiz)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.SAVE)
+
+
+def wait_test(qtbot: Any, wiz: Any) -> None:
+    """The test page runs the credentials test by itself; wait for it to pass."""
+    wait_page(qtbot, wiz, PageId.TEST)
+    try:
+        qtbot.waitUntil(wiz.test_page.isComplete, timeout=TIMEOUT_MS)
+    except Exception as e:
+        raise AssertionError(f"test page: {wiz.test_page.status.plain_text()!r}") from e
+
+
+def oauth_to_save(qtbot: Any, wiz: Any, sandbox: Any, name: str, port: int) -> None:
+    new_connection(qtbot, wiz, sandbox.url, name, oauth=True)
+    wait_page(qtbot, wiz, PageId.OAUTH_APP)
+    page = wiz.oauth_page
+    qtbot.keyClicks(page.client_id, sandbox.demo_app.client_id)
+    qtbot.keyClicks(page.client_secret.edit, sandbox.demo_app.client_secret)
+    click(qtbot, page.advanced_toggle)
+    page.port.setValue(port)
+    qtbot.waitUntil(page.isComplete, timeout=TIMEOUT_MS)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    click(qtbot, wiz.authorize_page.authorize_button)
+    qtbot.waitUntil(wiz.authorize_page.isComplete, timeout=TIMEOUT_MS)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.TEST)
+    qtbot.waitUntil(wiz.test_page.isComplete, timeout=TIMEOUT_MS)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.SAVE)
