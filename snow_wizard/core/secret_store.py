@@ -8,7 +8,6 @@ neither the Qt thread nor the event loop ever waits on the keychain.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from enum import Enum
@@ -136,6 +135,8 @@ class SecretStore:
         return result
 
     async def _in_thread(self, fn: Callable[..., _T], *args: object) -> _T:
+        import asyncio  # here, not at import: the wizard's first page paints without it
+
         try:
             return await asyncio.wait_for(asyncio.to_thread(fn, *args), self.timeout)
         except asyncio.TimeoutError:

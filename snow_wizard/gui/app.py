@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -60,14 +60,15 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
     from snow_wizard.gui.resources import app_icon
 
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([sys.argv[0] if sys.argv else "snow-wizard", *(argv or [])])
+    existing = QApplication.instance()
+    app = cast(QApplication, existing) if existing is not None else QApplication(
+        [sys.argv[0] if sys.argv else "snow-wizard", *(argv or [])]
+    )
     app.setOrganizationName("snow-wizard")
     app.setApplicationName("snow-wizard")
     app.setDesktopFileName("snow-wizard")
     app.setWindowIcon(app_icon())
-    return app  # type: ignore[return-value]
+    return app
 
 
 def run_wizard(
@@ -78,29 +79,33 @@ def run_wizard(
     exit_when_shown: bool = False,
 ) -> int:
     """Show the wizard on a qasync loop until it closes; 0 when it closed normally."""
-    from PySide6.QtCore import QTimer  # noqa: F401  (Qt first, then qasync)
-
-    import qasync
+    from PySide6.QtCore import QTimer
 
     from snow_wizard.gui.async_support import MainThreadGC
-    from snow_wizard.gui.crash import ExceptHook
     from snow_wizard.gui.wizard import ConnectionWizard
 
     collector = MainThreadGC()
     collector.start()
-    loop = qasync.QEventLoop(app)
+    wizard = ConnectionWizard(ctx, settings=settings, lazy=True)
+    watcher: Any = _PaintWatcher(wizard) if exit_when_shown else None
+    wizard.show()
+    app.processEvents()  # the first page paints before the event-loop machinery loads
+
     import asyncio
 
+    import qasync  # after PySide6 (make_app set QT_API), so it picks PySide6
+
+    from snow_wizard.gui.crash import ExceptHook
+
+    loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    wizard = ConnectionWizard(ctx, settings=settings)
     hook = ExceptHook(wizard.secret_values, lambda: wizard)
     hook.install()
     loop.set_exception_handler(hook.loop_handler)
     wizard.finished.connect(lambda _r: loop.stop())
-    watcher: Any = None
-    if exit_when_shown:
-        watcher = _quit_when_painted(wizard, loop)
-    wizard.show()
+    QTimer.singleShot(0, wizard.build_pages)  # the other pages, while the user reads
+    if watcher is not None:
+        watcher.when_painted(loop.stop)
     try:
         with loop:
             loop.run_forever()
@@ -112,20 +117,39 @@ def run_wizard(
     return 0
 
 
-def _quit_when_painted(wizard: Any, loop: Any) -> Any:
-    from PySide6.QtCore import QEvent, QObject, QTimer
+class _PaintWatcher:
+    """Calls back once the wizard has been painted (for ``--exit-when-shown``)."""
 
-    class PaintWatcher(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-            if event.type() == QEvent.Type.Paint:
-                wizard.removeEventFilter(self)
-                wizard._confirm_close = False
-                QTimer.singleShot(0, loop.stop)
-            return False
+    def __init__(self, wizard: Any) -> None:
+        from PySide6.QtCore import QEvent, QObject
 
-    watcher = PaintWatcher()
-    wizard.installEventFilter(watcher)
-    return watcher
+        self.painted = False
+        self._callback: Any = None
+        watcher = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+                if event.type() == QEvent.Type.Paint and not watcher.painted:
+                    watcher.painted = True
+                    watcher._fire()
+                return False
+
+        self._filter = Filter()
+        self._wizard = wizard
+        wizard._confirm_close = False
+        wizard.installEventFilter(self._filter)
+
+    def when_painted(self, callback: Any) -> None:
+        self._callback = callback
+        self._fire()
+
+    def _fire(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        if self.painted and self._callback is not None:
+            self._wizard.removeEventFilter(self._filter)
+            QTimer.singleShot(0, self._callback)
+            self._callback = None
 
 
 def main(argv: list[str] | None = None, *, exit_when_shown: bool = False) -> int:

@@ -8,14 +8,16 @@ status line, and hands anything unexpected to ``sys.excepthook`` (the details di
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from snow_wizard.gui.widgets import StatusLine
+
+if TYPE_CHECKING:
+    import asyncio
 
 T = TypeVar("T")
 
@@ -23,7 +25,7 @@ T = TypeVar("T")
 class TaskRunner(QObject):
     """One cancellable coroutine at a time, reported in a status line."""
 
-    busyChanged = Signal(bool)  # noqa: N815
+    busyChanged = Signal(bool)
 
     def __init__(self, status: StatusLine, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +59,8 @@ class TaskRunner(QObject):
         self.cancel()
         self._set_running(False)
         self.show_elapsed = show_elapsed
+        import asyncio  # loaded with the event loop, after the first page painted
+
         task = asyncio.ensure_future(
             self._run(coro, busy_text, on_success, on_error, on_cancel)
         )
@@ -94,6 +98,8 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None,
         on_cancel: Callable[[], None] | None,
     ) -> None:
+        import asyncio
+
         me = asyncio.current_task()
         try:
             result = await coro

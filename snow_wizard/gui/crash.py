@@ -34,8 +34,9 @@ def details_text(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None,
     secrets: Iterable[str],
 ) -> str:
-    import snow_wizard
     from PySide6 import __version__ as pyside_version
+
+    import snow_wizard
 
     header = (
         f"snow-wizard {snow_wizard.__version__}, Python {platform.python_version()}, "
@@ -62,7 +63,9 @@ class ErrorDialog(QDialog):
         self.details.setAccessibleName("Error details")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy = buttons.addButton("&Copy details", QDialogButtonBox.ButtonRole.ActionRole)
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.details.toPlainText()))
+        copy.clicked.connect(
+            lambda: QGuiApplication.clipboard().setText(self.details.toPlainText())
+        )
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # On X11 Qt copies every size of the window icon into _NET_WM_ICON as raw ARGB at start-up:
@@ -30,7 +34,7 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
-def app_icon():  # type: ignore[no-untyped-def]
+def app_icon() -> QIcon:
     """The application icon with every PNG size (crisp at any DPI), SVG as a fallback."""
     from PySide6.QtGui import QIcon
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QPalette
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPaintEvent
+
+# The Qt namespace costs ~70 ms the first time Python touches it (all its enums are built):
+# the first page must paint without it, so it is imported only where painting or later work
+# needs it.
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -46,7 +54,10 @@ class Spinner(QWidget):
         self._angle = (self._angle + 30) % 360
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
+        from PySide6.QtCore import QRectF, Qt
+        from PySide6.QtGui import QColor, QPainter
+
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         color = QColor(self.palette().color(QPalette.ColorRole.WindowText))
@@ -65,15 +76,13 @@ class Spinner(QWidget):
 class StatusLine(QWidget):
     """A page's status: spinner + progress text + Cancel while busy; result or diagnosis after."""
 
-    cancelRequested = Signal()  # noqa: N815
+    cancelRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spinner = Spinner(self)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.setAccessibleName("Status")
         self.cancel_button = QPushButton("&Cancel", self)
@@ -82,10 +91,11 @@ class StatusLine(QWidget):
         self.cancel_button.hide()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 4, 0, 0)
-        row.addWidget(self.spinner, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.spinner)
         row.addWidget(self.label, 1)
-        row.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.cancel_button)
         self.kind = "empty"
+        self._selectable = False
 
     def text(self) -> str:
         return self.label.text()
@@ -130,6 +140,11 @@ class StatusLine(QWidget):
         self.failure(message, getattr(error, "hint", ""), tuple(getattr(error, "causes", ())))
 
     def _set(self, kind: str, rich: str) -> None:
+        if not self._selectable:  # (on first use: see the note on the Qt namespace above)
+            from PySide6.QtCore import Qt
+
+            self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._selectable = True
         self.spinner.stop()
         self.cancel_button.hide()
         self.label.setText(rich)
@@ -163,6 +178,8 @@ class CopyField(QWidget):
         self.edit.setCursorPosition(0)
 
     def copy(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
         QGuiApplication.clipboard().setText(self.edit.text())
         self.button.setText("Copied")
         QTimer.singleShot(1500, lambda: self.button.setText("Copy"))
@@ -172,7 +189,7 @@ class CopyField(QWidget):
 class SecretField(QWidget):
     """A password-style field with a Show/Hide toggle. Masked by default."""
 
-    textChanged = Signal(str)  # noqa: N815
+    textChanged = Signal(str)
 
     def __init__(self, *, name: str = "Secret", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -195,7 +212,7 @@ class SecretField(QWidget):
     def text(self) -> str:
         return self.edit.text()
 
-    def setText(self, text: str) -> None:  # noqa: N802
+    def setText(self, text: str) -> None:
         self.edit.setText(text)
 
     def is_masked(self) -> bool:
@@ -213,7 +230,6 @@ def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
     """Secondary explanatory text, word-wrapped and slightly muted."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
     label.setOpenExternalLinks(False)
     pal = label.palette()
     pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))

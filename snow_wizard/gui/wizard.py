@@ -13,18 +13,29 @@ slots that need them, so the first page paints fast.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QWidget, QWizard
 
 from snow_wizard.core.context import Context
 from snow_wizard.core.instance import Instance
 from snow_wizard.core.profiles import AuthType, Mode
+
+if TYPE_CHECKING:
+    from snow_wizard.gui.pages.auth_type import AuthTypePage
+    from snow_wizard.gui.pages.authorize import AuthorizePage
+    from snow_wizard.gui.pages.base import BasePage
+    from snow_wizard.gui.pages.credentials import CredentialsPage
+    from snow_wizard.gui.pages.done import DonePage
+    from snow_wizard.gui.pages.instance import InstancePage
+    from snow_wizard.gui.pages.oauth_app import OAuthAppPage
+    from snow_wizard.gui.pages.profiles import ProfilesPage
+    from snow_wizard.gui.pages.save import SavePage
+    from snow_wizard.gui.pages.test import TestPage
 
 WINDOW_TITLE = "ServiceNow Connection Wizard"
 
@@ -54,17 +65,44 @@ class WizardState:
     saved_profile: Any = None  # Profile once saved
 
 
+# page id -> (module in gui/pages, class, wizard attribute)
+PAGES: dict[PageId, tuple[str, str, str]] = {
+    PageId.PROFILES: ("profiles", "ProfilesPage", "profiles_page"),
+    PageId.AUTH_TYPE: ("auth_type", "AuthTypePage", "auth_page"),
+    PageId.INSTANCE: ("instance", "InstancePage", "instance_page"),
+    PageId.CREDENTIALS: ("credentials", "CredentialsPage", "credentials_page"),
+    PageId.OAUTH_APP: ("oauth_app", "OAuthAppPage", "oauth_page"),
+    PageId.AUTHORIZE: ("authorize", "AuthorizePage", "authorize_page"),
+    PageId.TEST: ("test", "TestPage", "test_page"),
+    PageId.SAVE: ("save", "SavePage", "save_page"),
+    PageId.DONE: ("done", "DonePage", "done_page"),
+}
+_PAGE_ATTRS = frozenset(attr for _m, _c, attr in PAGES.values())
+
+
 def default_settings() -> QSettings:
     return QSettings("snow-wizard", "snow-wizard")
 
 
 class ConnectionWizard(QWizard):
+    # Set by _build_page (the start page at once, the others lazily or right after).
+    profiles_page: ProfilesPage
+    auth_page: AuthTypePage
+    instance_page: InstancePage
+    credentials_page: CredentialsPage
+    oauth_page: OAuthAppPage
+    authorize_page: AuthorizePage
+    test_page: TestPage
+    save_page: SavePage
+    done_page: DonePage
+
     def __init__(
         self,
         ctx: Context,
         *,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        lazy: bool = False,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -81,44 +119,44 @@ class ConnectionWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.NextButton, "&Next >")
         self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
-        self._add_pages()
+        self._all_built = False
+        self._add_pages(lazy)
         self.currentIdChanged.connect(self._page_changed)
         self.resize(820, 640)
         self._restore_geometry()
 
-    def _add_pages(self) -> None:
-        from snow_wizard.gui.pages.auth_type import AuthTypePage
-        from snow_wizard.gui.pages.authorize import AuthorizePage
-        from snow_wizard.gui.pages.credentials import CredentialsPage
-        from snow_wizard.gui.pages.done import DonePage
-        from snow_wizard.gui.pages.instance import InstancePage
-        from snow_wizard.gui.pages.oauth_app import OAuthAppPage
-        from snow_wizard.gui.pages.profiles import ProfilesPage
-        from snow_wizard.gui.pages.save import SavePage
-        from snow_wizard.gui.pages.test import TestPage
+    def _add_pages(self, lazy: bool) -> None:
+        """The start page now; with ``lazy`` the others once the first page is on screen."""
+        start = PageId.PROFILES if self._has_profiles() else PageId.AUTH_TYPE
+        self._build_page(start)
+        self.setStartId(int(start))
+        if not lazy:
+            self.build_pages()
 
-        self.profiles_page = ProfilesPage()
-        self.auth_page = AuthTypePage()
-        self.instance_page = InstancePage()
-        self.credentials_page = CredentialsPage()
-        self.oauth_page = OAuthAppPage()
-        self.authorize_page = AuthorizePage()
-        self.test_page = TestPage()
-        self.save_page = SavePage()
-        self.done_page = DonePage()
-        for pid, page in (
-            (PageId.PROFILES, self.profiles_page),
-            (PageId.AUTH_TYPE, self.auth_page),
-            (PageId.INSTANCE, self.instance_page),
-            (PageId.CREDENTIALS, self.credentials_page),
-            (PageId.OAUTH_APP, self.oauth_page),
-            (PageId.AUTHORIZE, self.authorize_page),
-            (PageId.TEST, self.test_page),
-            (PageId.SAVE, self.save_page),
-            (PageId.DONE, self.done_page),
-        ):
-            self.setPage(int(pid), page)
-        self.setStartId(int(PageId.PROFILES if self._has_profiles() else PageId.AUTH_TYPE))
+    def _build_page(self, pid: PageId) -> None:
+        import importlib
+
+        module, cls, attr = PAGES[pid]
+        page = getattr(importlib.import_module(f"snow_wizard.gui.pages.{module}"), cls)()
+        setattr(self, attr, page)
+        self.setPage(int(pid), page)
+
+    def build_pages(self) -> None:
+        """Create every page not built yet (idempotent)."""
+        for pid in PageId:
+            if self.page(int(pid)) is None:
+                self._build_page(pid)
+        self._all_built = True
+        current = self.currentPage()
+        if current is not None:
+            current.completeChanged.emit()  # let QWizard re-read nextId() for its buttons
+
+    def __getattr__(self, name: str) -> Any:
+        # A page attribute asked for before the lazy pages were built: build them now.
+        if name in _PAGE_ATTRS and self.__dict__.get("_all_built") is False:
+            self.build_pages()
+            return object.__getattribute__(self, name)
+        raise AttributeError(name)
 
     def _has_profiles(self) -> bool:
         try:
@@ -145,8 +183,10 @@ class ConnectionWizard(QWizard):
         return self.mode() is Mode.PRE_AUTHORIZE or self.credentials_page.has_credentials()
 
     # -- branching -----------------------------------------------------------------------
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         current = self.currentId()
+        if not self._all_built:  # only the start page exists yet: its successor is fixed
+            return int(PageId.AUTH_TYPE if current == PageId.PROFILES else PageId.INSTANCE)
         basic = self.auth_type() is AuthType.BASIC
         pre = self.mode() is Mode.PRE_AUTHORIZE
         order: dict[int, PageId | None] = {
@@ -164,8 +204,16 @@ class ConnectionWizard(QWizard):
         return -1 if nxt is None else int(nxt)
 
     # -- async work and its cancellation -------------------------------------------------
-    def all_pages(self) -> list[Any]:
-        return [self.page(pid) for pid in self.pageIds()]
+    def all_pages(self) -> list[BasePage]:
+        return [self.base_page(pid) for pid in self.pageIds()]
+
+    def use_page(self, pid: PageId) -> BasePage:
+        if self.page(int(pid)) is None:
+            self.build_pages()
+        return self.base_page(int(pid))
+
+    def base_page(self, pid: int) -> BasePage:
+        return cast("BasePage", self.page(pid))
 
     def busy(self) -> bool:
         return any(p.runner.busy for p in self.all_pages())
@@ -173,11 +221,13 @@ class ConnectionWizard(QWizard):
     def _page_changed(self, current: int) -> None:
         for pid in self.pageIds():
             if pid != current:
-                self.page(pid).cancel_work()
+                self.base_page(pid).cancel_work()
 
     async def ensure_sandbox(self) -> Any:
         """Start the in-process sandbox once (owned by the wizard, stopped on exit)."""
         if self.state.sandbox is None:
+            import asyncio
+
             from snow_wizard.sandbox import Sandbox
 
             sandbox = Sandbox(port=0)
@@ -222,6 +272,8 @@ class ConnectionWizard(QWizard):
     def confirm_discard(self) -> bool:
         if not self._confirm_close or not self.has_unsaved_input():
             return True
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.question(
             self,
             "Discard this connection?",
@@ -242,7 +294,7 @@ class ConnectionWizard(QWizard):
             self.shutdown()
         super().done(result)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard():
             event.ignore()
             return
@@ -261,10 +313,12 @@ class ConnectionWizard(QWizard):
         self.settings.setValue("wizard/geometry", self.saveGeometry())
         self.settings.sync()
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+    def keyPressEvent(self, event: Any) -> None:
+        from PySide6.QtCore import Qt
+
         if event.key() == Qt.Key.Key_Escape and self.busy():
             # Escape first cancels what runs on the current page; a second Escape closes.
-            page = self.currentPage()
+            page = cast("BasePage | None", self.currentPage())
             if page is not None and page.runner.busy:
                 page.cancel_work()
                 return

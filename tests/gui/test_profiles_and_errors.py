@@ -11,7 +11,7 @@ import pytest
 from conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD
 from gui_helpers import click, wait_idle, wait_page
 
-from snow_wizard.core.profiles import AuthType, Mode, OAuthSettings, Profile, redirect_url_for
+from snow_wizard.core.profiles import AuthType, Mode, OAuthSettings, Profile
 from snow_wizard.core.secret_store import SecretKind
 from snow_wizard.gui.wizard import PageId
 

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QGroupBox,
-    QLabel,
     QRadioButton,
     QVBoxLayout,
 )
@@ -45,7 +44,9 @@ class AuthTypePage(BasePage):
             "Choose the authentication type, and who authorizes the integration.",
         )
         self.basic = QRadioButton("&Basic: a user name and password")
-        self.oauth_custom = QRadioButton("OAuth - &Custom: an OAuth app you register in the instance")
+        self.oauth_custom = QRadioButton(
+            "OAuth - &Custom: an OAuth app you register in the instance"
+        )
         self.oauth_system = QRadioButton("OAuth - &System")
         self.basic.setAccessibleName("Basic authentication")
         self.oauth_custom.setAccessibleName("OAuth - Custom")

@@ -65,7 +65,7 @@ class AuthorizePage(BasePage):
         state = self.wiz.state
         return state.tokens is not None and state.tokens_key == self.current_key()
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         if self.authorized():
             self._show_success()
         else:
@@ -73,7 +73,7 @@ class AuthorizePage(BasePage):
             self.status.clear()
             self._show_url(None)
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return super().isComplete() and self.authorized()
 
     def start_authorize(self) -> None:

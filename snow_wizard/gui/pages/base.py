@@ -30,10 +30,10 @@ class BasePage(QWizardPage):
     def wiz(self) -> ConnectionWizard:
         return self.wizard()  # type: ignore[return-value]
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return not self.runner.busy and super().isComplete()
 
-    def cleanupPage(self) -> None:  # noqa: N802
+    def cleanupPage(self) -> None:
         """Back: cancel what runs here, keep every value typed (Qt would reset the fields)."""
         self.runner.cancel()
 

@@ -47,7 +47,7 @@ class CredentialsPage(BasePage):
         self.username.textChanged.connect(self._changed)
         self.password.textChanged.connect(self._changed)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         users = self.wiz.mode() is Mode.USER_AUTHORIZE
         self.user_label.setText("&User name (optional):" if users else "&User name:")
         self.password_label.setText("Pass&word (optional):" if users else "Pass&word:")
@@ -65,7 +65,7 @@ class CredentialsPage(BasePage):
     def has_input(self) -> bool:
         return bool(self.username.text().strip() or self.password.text())
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         if not super().isComplete():
             return False
         wiz = self.wiz

@@ -88,7 +88,7 @@ class DonePage(BasePage):
         for w in (self.cli, self.python):
             w.setMaximumHeight(118)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         profile = self.wiz.state.saved_profile
         if profile is None:
             return

@@ -138,8 +138,8 @@ class InstancePage(BasePage):
         elif self._instance_error is not None and (text.strip() or self._touched):
             if not self._name_edited:
                 self.name_edit.setText("")  # no suggestion from something invalid
-            e = self._instance_error
-            self._show(self.preview, e.message + (f" {e.hint}" if e.hint else ""), ok=False)
+            err = self._instance_error
+            self._show(self.preview, err.message + (f" {err.hint}" if err.hint else ""), ok=False)
         else:
             self.preview.setText("")
         self.completeChanged.emit()
@@ -181,10 +181,10 @@ class InstancePage(BasePage):
         color = OK_COLOR if ok else ERROR_COLOR
         label.setText(f'<span style="color:{color}">{html.escape(text)}</span>')
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self._validate_name(self.name_edit.text())
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return (
             super().isComplete()
             and self._instance is not None

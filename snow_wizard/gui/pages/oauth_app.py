@@ -140,7 +140,9 @@ class OAuthAppPage(BasePage):
         self.port.setAccessibleName("Callback port")
         form.addRow("Callback &port:", self.port)
         self.client_auth = QComboBox()
-        self.client_auth.addItem("In the request body (ServiceNow's documented way)", ClientAuth.BODY)
+        self.client_auth.addItem(
+            "In the request body (ServiceNow's documented way)", ClientAuth.BODY
+        )
         self.client_auth.addItem("HTTP Basic header", ClientAuth.BASIC)
         self.client_auth.setAccessibleName("Client authentication method")
         form.addRow("Client authentication:", self.client_auth)
@@ -156,7 +158,7 @@ class OAuthAppPage(BasePage):
         )
 
     # -- values -----------------------------------------------------------------------------------
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         instance = self.wiz.instance()
         if instance is not None:
             for edit, url in ((self.authorize_url, instance.authorize_url),
@@ -168,7 +170,10 @@ class OAuthAppPage(BasePage):
 
     def _instance(self) -> Instance | None:
         wiz = self.wizard()
-        return wiz.instance() if wiz is not None else None  # type: ignore[attr-defined]
+        if wiz is None:
+            return None
+        instance: Instance | None = wiz.instance()  # type: ignore[attr-defined]
+        return instance
 
     def settings(self) -> OAuthSettings:
         """The settings as entered; raises SnowWizardError saying what is wrong."""
@@ -231,7 +236,7 @@ class OAuthAppPage(BasePage):
         )
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return (
             super().isComplete()
             and bool(self.client_id.text().strip() and self.client_secret.text())

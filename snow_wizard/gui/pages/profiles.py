@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -103,7 +102,7 @@ class ProfilesPage(BasePage):
         self._profiles: list[Profile] = []
         self.runner.busyChanged.connect(lambda _b: self._selection_changed())
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
@@ -117,9 +116,7 @@ class ProfilesPage(BasePage):
         self.table.setRowCount(len(self._profiles))
         for r, profile in enumerate(self._profiles):
             for c, value in enumerate(row_values(profile, now)):
-                item = QTableWidgetItem(value)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                self.table.setItem(r, c, item)
+                self.table.setItem(r, c, QTableWidgetItem(value))  # no edit triggers
         names = [p.name for p in self._profiles]
         row = names.index(current) if current in names else (0 if names else -1)
         if row >= 0:

@@ -36,7 +36,7 @@ class SavePage(BasePage):
         layout.addWidget(self.status)
         self._saved = False
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self._saved = False
         self.status.clear()
         rows = [(k, v) for k, v in self.summary_rows() if v]
@@ -117,7 +117,7 @@ class SavePage(BasePage):
         return {k: v for k, v in values.items() if v}
 
     # -- commit -----------------------------------------------------------------------------
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         """Never blocks: the first click starts the save; success moves on by itself."""
         if self._saved:
             return True

@@ -121,7 +121,7 @@ class TestPage(BasePage):
         layout.addStretch(1)
         layout.addWidget(self.save_anyway)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         if self.passed():
             self._done(self.wiz.state.test_result)
         else:
@@ -167,5 +167,5 @@ class TestPage(BasePage):
         self.save_anyway.show()
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return super().isComplete() and (self.passed() or self.save_anyway.isChecked())
