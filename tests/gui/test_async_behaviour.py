@@ -51,8 +51,9 @@ def test_event_loop_keeps_running_during_a_slow_call_and_cancel_stops_it(
     started = time.monotonic()
     qtbot.wait(1000)
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert len(ticks) >= 20, "the Qt event loop stalled while the sandbox was slow"
-    assert max(gaps) < 0.25
+    # A blocked loop would show no tick at all until the 3 s answer; allow for a busy machine.
+    assert len(ticks) >= 10, "the Qt event loop stalled while the sandbox was slow"
+    assert max(gaps) < 0.5
     type_text(qtbot, page.username, "admin2")  # typing still works while the call runs
     assert page.username.text() == "admin2"
     click(qtbot, page.status.cancel_button)
