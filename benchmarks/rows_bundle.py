@@ -56,6 +56,13 @@ def build_product() -> str | None:
     return None
 
 
+def _built_at(exe: Path) -> str:
+    import datetime as dt
+
+    when = dt.datetime.fromtimestamp(exe.stat().st_mtime, dt.timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def tree_size(path: Path) -> int:
     total = 0
     for dirpath, _, files in os.walk(path):
@@ -89,8 +96,8 @@ def bundle_rows(benv: BenchEnv, pairs: int, *, build: bool) -> list[Row]:
         return _skip(rows, f"skipped: {why}")
     size.pairs.append((tree_size(BASELINE_DIST) / 2**20, tree_size(dist) / 2**20))
     size.note = (f"one measurement (sizes do not vary); apparent file sizes, symlinks not "
-                 f"counted; {dist.relative_to(REPO)} against "
-                 f"{BASELINE_DIST.relative_to(REPO)}")
+                 f"counted; {dist.relative_to(REPO)} (built {_built_at(exe)}) against "
+                 f"{BASELINE_DIST.relative_to(REPO)} (built {_built_at(BASELINE_EXE)})")
     if not (REPO / "packaging" / "snow_wizard.spec").exists():
         size.note += "; packaging/snow_wizard.spec missing: baseline frozen with fallback options"
     env = benv.child_env(QT_QPA_PLATFORM="offscreen",
