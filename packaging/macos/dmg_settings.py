@@ -9,7 +9,7 @@ dmgbuild executes this file with ``defines`` (the -D values) in its namespace.
 
 import os.path
 
-defines = globals().get("defines", {})  # provided by dmgbuild  # noqa: F821
+defines = globals().get("defines", {})  # provided by dmgbuild
 
 application = defines.get("app", "dist/Snow Wizard.app")
 appname = os.path.basename(application)
