@@ -85,7 +85,7 @@ class StatusLine(QWidget):
         self.label.setWordWrap(True)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.setAccessibleName("Status")
-        self.cancel_button = QPushButton("&Cancel", self)
+        self.cancel_button = QPushButton("Cancel", self)  # Escape also cancels
         self.cancel_button.setAccessibleName("Cancel the running operation")
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.cancel_button.hide()

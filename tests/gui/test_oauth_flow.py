@@ -124,3 +124,43 @@ def test_no_browser_shows_the_url_to_copy_and_cancel_frees_the_port(
     assert "Cancelled" in page.status.plain_text()
     with socket.socket() as s:  # the callback port is free again
         s.bind(("127.0.0.1", callback_port))
+
+
+def test_port_in_use_is_explained_at_once(
+    qtbot: Any, wizard: Any, sandbox: Any, browser: Any, callback_port: int
+) -> None:
+    import socket
+
+    wiz = wizard
+    browser.sandbox = sandbox
+    _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    page = wiz.authorize_page
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", callback_port))
+        holder.listen()
+        click(qtbot, page.authorize_button)
+        wait_idle(qtbot, page)
+    assert f"Port {callback_port} on 127.0.0.1 is already in use" in page.status.plain_text()
+    assert not browser.urls  # no browser opened for a flow that cannot finish
+
+
+def test_wrong_client_secret_lists_likely_causes_and_keeps_input(
+    qtbot: Any, wizard: Any, sandbox: Any, browser: Any, callback_port: int
+) -> None:
+    wiz = wizard
+    browser.sandbox = sandbox
+    page = _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    page.client_secret.setText("not-the-secret")
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    auth = wiz.authorize_page
+    click(qtbot, auth.authorize_button)
+    wait_idle(qtbot, auth)
+    text = auth.status.plain_text()
+    assert "token endpoint refused" in text
+    assert "Client Secret does not match" in text  # first of the ranked causes
+    assert not auth.isComplete()
+    assert page.client_secret.text() == "not-the-secret"
+    assert page.client_id.text() == sandbox.demo_app.client_id

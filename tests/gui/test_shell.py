@@ -144,7 +144,7 @@ def test_keyboard_only_basic_flow_reaches_the_credentials(qtbot: Any, wizard: An
                                                          sandbox: Any) -> None:
     """Mnemonics, tab order and Enter: no mouse needed."""
     wiz = wizard
-    qtbot.keyClick(wiz, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)  # &Basic
+    qtbot.keyClick(wiz, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # Basic: a &user…
     assert wiz.auth_page.basic.isChecked()
     qtbot.keyClick(wiz.focusWidget() or wiz, Qt.Key.Key_Return)  # Enter = Next
     qtbot.waitUntil(lambda: wiz.currentId() == int(PageId.INSTANCE))
@@ -171,3 +171,21 @@ def test_widgets_have_accessible_names(wizard: Any) -> None:
             if button.objectName().startswith("qt_") or isinstance(button.parent(), QLineEdit):
                 continue  # Qt's own parts (corner button, clear button)
             assert button.accessibleName() or button.text(), type(page).__name__
+
+
+def test_mnemonics_are_unique_on_every_page(wizard: Any) -> None:
+    """Alt+letter must reach one control per page, the wizard's own buttons included."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QWizard
+
+    wizard_keys = {"n", "b", "s", "f"}  # &Next, &Back, &Save (commit), &Finish
+    assert wizard.buttonText(QWizard.WizardButton.NextButton) == "&Next >"
+    for page in wizard.all_pages():
+        keys: list[str] = []
+        for widget in page.findChildren(QAbstractButton) + page.findChildren(QLabel):
+            match = re.search(r"&([^&\s])", widget.text())
+            if match and (isinstance(widget, QAbstractButton) or widget.buddy() is not None):
+                keys.append(match.group(1).lower())
+        dupes = {k for k in keys if keys.count(k) > 1} | (set(keys) & wizard_keys)
+        assert not dupes, f"{type(page).__name__}: Alt+{sorted(dupes)} is ambiguous"

@@ -43,11 +43,11 @@ class AuthTypePage(BasePage):
             "How will the integration sign in?",
             "Choose the authentication type, and who authorizes the integration.",
         )
-        self.basic = QRadioButton("&Basic: a user name and password")
+        self.basic = QRadioButton("Basic: a &user name and password")
         self.oauth_custom = QRadioButton(
             "OAuth - &Custom: an OAuth app you register in the instance"
         )
-        self.oauth_system = QRadioButton("OAuth - &System")
+        self.oauth_system = QRadioButton("OAuth - Syst&em")
         self.basic.setAccessibleName("Basic authentication")
         self.oauth_custom.setAccessibleName("OAuth - Custom")
         self.oauth_system.setAccessibleName("OAuth - System (not available)")

@@ -63,7 +63,7 @@ class InstancePage(BasePage):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(self._label("&Instance:", self.instance_edit),
                     self._with_message(self.instance_edit, self.preview))
-        form.addRow(self._label("Profile &name:", self.name_edit),
+        form.addRow(self._label("Profile na&me:", self.name_edit),
                     self._with_message(self.name_edit, self.name_message))
         sandbox_box = QGroupBox("No instance at hand?")
         sandbox_layout = QVBoxLayout(sandbox_box)

@@ -81,7 +81,7 @@ class ProfilesPage(BasePage):
         self.reauth_button = QPushButton("&Re-authorize")
         self.export_button = QPushButton("&Export…")
         self.remove_button = QPushButton("Re&move…")
-        self.new_button = QPushButton("&New connection…")
+        self.new_button = QPushButton("New &connection…")
         self.test_button.clicked.connect(self.test_selected)
         self.reauth_button.clicked.connect(self.reauthorize_selected)
         self.export_button.clicked.connect(lambda: self.export_selected())
