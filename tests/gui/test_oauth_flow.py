@@ -164,3 +164,39 @@ def test_wrong_client_secret_lists_likely_causes_and_keeps_input(
     assert not auth.isComplete()
     assert page.client_secret.text() == "not-the-secret"
     assert page.client_id.text() == sandbox.demo_app.client_id
+
+
+def test_test_credentials_on_the_oauth_page_in_users_mode_stores_no_token(
+    qtbot: Any, wizard: Any, sandbox: Any, ctx: Any, browser: Any, callback_port: int
+) -> None:
+    wiz = wizard
+    browser.sandbox = sandbox
+    page = _to_oauth_page(qtbot, wiz, sandbox, callback_port, users=True)
+    click(qtbot, page.test_button)
+    wait_idle(qtbot, page)
+    assert "as System Administrator (admin)" in page.status.plain_text()
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.SAVE)
+    assert "passed as admin" in wiz.save_page.summary.text()
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.DONE)
+    profile = ctx.store.get("oauth-demo")
+    assert profile.last_test is not None and profile.last_test.ok
+    assert profile.username is None and profile.token_expires_at is None
+    assert ctx.secrets.get_sync("oauth-demo", SecretKind.REFRESH_TOKEN) is None
+    assert ctx.secrets.get_sync("oauth-demo", SecretKind.ACCESS_TOKEN) is None
+
+
+def test_test_on_the_oauth_page_authorizes_for_the_next_page(
+    qtbot: Any, wizard: Any, sandbox: Any, browser: Any, callback_port: int
+) -> None:
+    wiz = wizard
+    browser.sandbox = sandbox
+    page = _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    click(qtbot, page.test_button)
+    wait_idle(qtbot, page)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    assert wiz.authorize_page.isComplete()  # already authorized by the test
+    assert "Authorized as admin" in wiz.authorize_page.status.plain_text()
+    assert len(browser.urls) == 1

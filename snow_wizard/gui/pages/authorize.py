@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,36 @@ def settings_key(settings: Any, secret: str) -> tuple[object, ...]:
     import hashlib
 
     return (settings, hashlib.sha256(secret.encode()).hexdigest())
+
+
+async def authorize_and_identify(
+    wiz: Any, on_url: Callable[[str, bool], None], progress: Callable[[str], None]
+) -> None:
+    """Browser consent with the OAuth page's settings, then "who am I" with the new token.
+
+    Results go to the wizard state (tokens, the user, a test result), not to the keychain:
+    only the Save page stores anything.
+    """
+    from snow_wizard.core.authorization import run_consent
+    from snow_wizard.core.servicenow import BearerAuth, test_credentials
+    from snow_wizard.gui.pages.test import test_key
+
+    settings = wiz.oauth_page.settings()
+    secret = wiz.oauth_page.client_secret.text()
+    key = settings_key(settings, secret)
+    wiz.state.tokens = None
+    tokens = await run_consent(settings, secret, open_browser=wiz.ctx.open_browser, on_url=on_url)
+    progress("Authorized. Asking the instance who signed in…")
+    instance = wiz.instance()
+    assert instance is not None
+    result = await test_credentials(
+        instance, BearerAuth(tokens.access_token), auth_kind="oauth",
+        timeout=wiz.ctx.http_timeout,
+    )
+    wiz.state.tokens, wiz.state.tokens_key = tokens, key
+    wiz.state.authorized_user = result.user_name
+    wiz.state.test_result = result
+    wiz.state.test_key = test_key(wiz)
 
 
 class AuthorizePage(BasePage):
@@ -87,30 +118,7 @@ class AuthorizePage(BasePage):
         )
 
     async def _authorize(self) -> None:
-        from snow_wizard.core.authorization import run_consent
-        from snow_wizard.core.servicenow import BearerAuth, test_credentials
-
-        wiz = self.wiz
-        settings = wiz.oauth_page.settings()
-        secret = wiz.oauth_page.client_secret.text()
-        key = settings_key(settings, secret)
-        wiz.state.tokens = None
-        tokens = await run_consent(
-            settings, secret, open_browser=wiz.ctx.open_browser, on_url=self._on_url
-        )
-        self.runner.set_busy_text("Authorized. Asking the instance who signed in…")
-        instance = wiz.instance()
-        assert instance is not None
-        result = await test_credentials(
-            instance, BearerAuth(tokens.access_token), auth_kind="oauth",
-            timeout=wiz.ctx.http_timeout,
-        )
-        wiz.state.tokens, wiz.state.tokens_key = tokens, key
-        wiz.state.authorized_user = result.user_name
-        wiz.state.test_result = result
-        from snow_wizard.gui.pages.test import test_key
-
-        wiz.state.test_key = test_key(wiz)
+        await authorize_and_identify(self.wiz, self._on_url, self.runner.set_busy_text)
 
     def _on_url(self, url: str, opened: bool) -> None:
         self._show_url(url)

@@ -50,6 +50,16 @@ class OAuthAppPage(BasePage):
         self.client_id = QLineEdit()
         self.client_id.setAccessibleName("Client ID")
         self.client_secret = SecretField(name="Client Secret")
+        self.test_button = QPushButton("&Test credentials")
+        self.test_button.setAccessibleName("Test credentials")
+        self.test_button.setToolTip(
+            "Sign in to the instance in your browser and allow the app, then check who the "
+            "token belongs to. Nothing is stored until you click Save."
+        )
+        self.test_button.clicked.connect(self.start_test)
+        self.url_field = CopyField(name="Authorization address")
+        self.url_field.setToolTip("If no browser opens, copy this address into one")
+        self.url_field.hide()
         self.message = QLabel()
         self.message.setObjectName("oauth_message")
         self.message.setWordWrap(True)
@@ -72,6 +82,7 @@ class OAuthAppPage(BasePage):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.status)
+        layout.addWidget(self.url_field)
 
         self.registerField("client_id*", self.client_id)
         self.registerField("client_secret*", self.client_secret.edit)
@@ -116,6 +127,7 @@ class OAuthAppPage(BasePage):
         secret_label.setBuddy(self.client_secret.edit)
         form.addRow(id_label, self.client_id)
         form.addRow(secret_label, self.client_secret)
+        form.addRow("", self.test_button)
         return box
 
     def _build_advanced(self) -> None:
@@ -234,6 +246,7 @@ class OAuthAppPage(BasePage):
         self.message.setText(
             f'<span style="color:{ERROR_COLOR}">{html.escape(error)}</span>' if error else ""
         )
+        self.test_button.setEnabled(self.isComplete())
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -242,6 +255,28 @@ class OAuthAppPage(BasePage):
             and bool(self.client_id.text().strip() and self.client_secret.text())
             and self.validation_error() is None
         )
+
+    def start_test(self) -> None:
+        from snow_wizard.gui.pages.authorize import authorize_and_identify
+        from snow_wizard.gui.pages.test import show_result
+
+        if not self.isComplete():
+            return
+        self.url_field.hide()
+        self.runner.start(
+            authorize_and_identify(self.wiz, self._on_url, self.runner.set_busy_text),
+            busy_text="Sign in and click Allow in the browser to test the app…",
+            on_success=lambda _r: show_result(self.status, self.wiz.state.test_result),
+            show_elapsed=True,
+        )
+
+    def _on_url(self, url: str, opened: bool) -> None:
+        self.url_field.set_value(url)
+        self.url_field.show()
+        if not opened:
+            self.runner.set_busy_text(
+                "No browser could be opened: copy the address below into a browser. Waiting…"
+            )
 
     def open_registry(self) -> None:
         instance = self._instance()
