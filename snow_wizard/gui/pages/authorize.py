@@ -67,10 +67,8 @@ class AuthorizePage(BasePage):
         self.result.setObjectName("authorize_result")
         self.result.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(hint_label(
-            "The wizard waits on <code>http://127.0.0.1:PORT/callback</code> for the answer. "
-            "Nothing is stored until you click Save."
-        ))
+        self.hint = hint_label("")
+        layout.addWidget(self.hint)
         layout.addWidget(self.authorize_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
         layout.addWidget(self.url_label)
@@ -97,6 +95,14 @@ class AuthorizePage(BasePage):
         return state.tokens is not None and state.tokens_key == self.current_key()
 
     def initializePage(self) -> None:
+        from snow_wizard.core.profiles import redirect_url_for
+
+        redirect = html.escape(redirect_url_for(self.wiz.oauth_page.port.value()))
+        self.hint.setText(
+            f"The wizard waits on <code>{redirect}</code> for the browser to come back; this "
+            "must be the Redirect URL registered in the OAuth app. Nothing is stored until you "
+            "click Save."
+        )
         if self.authorized():
             self._show_success()
         else:

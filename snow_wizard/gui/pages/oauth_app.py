@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -127,7 +128,10 @@ class OAuthAppPage(BasePage):
         secret_label.setBuddy(self.client_secret.edit)
         form.addRow(id_label, self.client_id)
         form.addRow(secret_label, self.client_secret)
-        form.addRow("", self.test_button)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        form.addRow("", row)
         return box
 
     def _build_advanced(self) -> None:
@@ -137,7 +141,7 @@ class OAuthAppPage(BasePage):
         self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_toggle.setAccessibleName("Show advanced settings")
-        self.advanced = QGroupBox("Advanced")
+        self.advanced = QGroupBox()
         form = QFormLayout(self.advanced)
         self.authorize_url, self.token_url = QLineEdit(), QLineEdit()
         self.refresh_url, self.revoke_url = QLineEdit(), QLineEdit()
