@@ -205,9 +205,8 @@ def main() -> int:
         return 2
     os.environ.setdefault("QT_API", "pyside6")
     sys.path.insert(0, str(ROOT))
-    from PySide6.QtCore import QSettings
-
     import qasync
+    from PySide6.QtCore import QSettings
 
     from snow_wizard.core.context import Context
     from snow_wizard.core.profiles import ProfileStore
