@@ -210,15 +210,11 @@ def _port_problem(e: ValueError) -> str:
 
 def _hide_userinfo(text: str) -> str:
     """``https://user:pw@host`` -> ``https://***@host``: a password typed into the URL field
-    must not come back in an error message."""
+    must not come back in an error message. Everything up to the last ``@`` goes (a password
+    may itself hold ``/``, ``?`` or ``#``), also without a scheme or after a bare ``//``."""
     start = text.find("://")
-    start = start + 3 if start >= 0 else 0
-    end = len(text)
-    for sep in "/?#":
-        pos = text.find(sep, start)
-        if pos >= 0:
-            end = min(end, pos)
-    at = text.rfind("@", start, end)
+    start = start + 3 if start >= 0 else (2 if text.startswith("//") else 0)
+    at = text.rfind("@", start)
     return text if at < 0 else text[:start] + "***" + text[at:]
 
 

@@ -111,10 +111,10 @@ def test_the_cli_commands_show_a_failure_the_same_way(sandbox: Any, tmp_path: Pa
         add = run_cli(config, "add", "n", "--instance", sandbox.url, "--auth", "basic",
                       "--username", "admin", "--password-stdin", input="wrong-pw-1", env=env)
         test = run_cli(config, "test", "b", env=env)
-        as_json = json.loads(run_cli(config, "test", "b", "--json", env=env).stdout)
-        record(FAULTS, f"diagnosis: {code} through add/test/test --json", 3)
-        assert as_json["error"] == code
-        message, hint = as_json["message"], as_json["hint"]
+        record(FAULTS, f"diagnosis: {code} through add and test", 2)
+        d = diagnosis.describe(code, instance=sandbox.url,
+                               wake_url="https://developer.servicenow.com/dev.do")
+        message, hint = d.message, d.hint
         assert f"snow-wizard: {message}\n  hint: {hint}" in add.stderr
         assert f"FAILED  {message}\n  hint: {hint}" in test.stdout
         assert add.returncode == test.returncode == 1
