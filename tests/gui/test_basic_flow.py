@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import DEMO_PASSWORD
 from gui_helpers import (
     click,
@@ -106,3 +107,33 @@ def test_basic_user_authorize_without_credentials_skips_the_test(
     click_next(qtbot, wiz)
     wait_page(qtbot, wiz, PageId.DONE)
     assert ctx.store.get("nobody").last_test is None
+
+
+@pytest.mark.keychain
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # keyring's D-Bus
+def test_basic_flow_with_the_real_keychain(
+    qtbot: Any, make_wizard: Any, sandbox: Any, config_dir: Any, browser: Any,
+    real_keychain: Any, unique_name: Any,
+) -> None:
+    """The OS keychain for real (scripts/test starts gnome-keyring in a D-Bus session)."""
+    from snow_wizard.core.context import Context
+    from snow_wizard.core.profiles import ProfileStore
+
+    name = unique_name("gui")
+    ctx = Context(store=ProfileStore(config_dir), secrets=real_keychain, open_browser=browser)
+    wiz = make_wizard(ctx)
+    go_to_instance(qtbot, wiz)
+    enter_instance(qtbot, wiz, sandbox.url, name=name)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.CREDENTIALS)
+    type_text(qtbot, wiz.credentials_page.username, "admin")
+    type_text(qtbot, wiz.credentials_page.password.edit, DEMO_PASSWORD)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.TEST)
+    qtbot.waitUntil(wiz.test_page.isComplete, timeout=15000)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.SAVE)
+    click_next(qtbot, wiz)
+    wait_idle(qtbot, wiz.save_page)
+    assert wiz.currentId() == int(PageId.DONE), wiz.save_page.status.plain_text()
+    assert real_keychain.get_sync(name, SecretKind.PASSWORD) == DEMO_PASSWORD

@@ -286,11 +286,12 @@ class OAuthAppPage(BasePage):
         instance = self._instance()
         if instance is None:
             return
+        import threading
+
         url = checklist.app_registry_url(instance)
-        if self.wiz.ctx.open_browser(url):
-            self.status.info(f"Opened {url} in your browser.")
-        else:
-            self.status.info(f"No browser could be opened. Open {url} yourself.")
+        # webbrowser may wait for the browser command: never on the Qt thread.
+        threading.Thread(target=self.wiz.ctx.open_browser, args=(url,), daemon=True).start()
+        self.status.info(f"Opening {url} in your browser (sign in as an admin).")
 
     def fill_from_sandbox(self, sandbox: Any) -> None:
         app = sandbox.demo_app
