@@ -101,11 +101,18 @@ class _Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
+def install() -> None:
+    """Watch for the first QWizard paint from now on (also used as a PyInstaller runtime hook
+    in the frozen benchmark builds: benchmarks/pyi_rth_paint_probe.py)."""
+    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())
+
+
 def main() -> None:
     args = sys.argv[1:]
     if not args:
         raise SystemExit("usage: paint_probe.py (-m MODULE | SCRIPT) [ARGS...]")
-    sys.meta_path.insert(0, _Finder())
+    install()
     if args[0] == "-m":
         sys.argv = [args[1], *args[2:]]
         runpy.run_module(args[1], run_name="__main__", alter_sys=True)
