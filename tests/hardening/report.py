@@ -66,6 +66,11 @@ password) with the redirect URL filled in; TLS failures name a private CA or a s
 certificate and say the OS trust store is used; `doctor` shows proxy settings (credentials
 masked) and the live keyring backend.
 
+**Parsers of outside input** (`test_parsers_fuzz.py`). Generated input for what the user
+types as an instance or endpoint URL (with passwords typed into it), imported profile files,
+token endpoint answers and any HTTP answer to the credentials test: each answers or raises the
+product's own error with a code, never anything else, and never echoes a secret.
+
 **Secret leaks** (`test_secret_leaks.py`, `test_secret_reprs.py`, `test_wizard_hardening.py`).
 After Basic and OAuth runs against the sandbox (in-process; the CLI with the real OS keychain;
 the wizard with pytest-qt), every password, client secret, access and refresh token and
@@ -89,6 +94,8 @@ BUGS = """
 - Profiles file: `"profiles": []` crashed (internal error); a bad instance URL inside the file
   was reported as if the user had typed it; deep JSON nesting raised `RecursionError`; temp
   files of writers killed mid-save were never removed.
+- Instance parsing: a password typed into the URL came back in the error message when the
+  input started with `//` or the password held `/`, `?` or `#`.
 - Sandbox: `repr()` of a request showed its Authorization header and form body.
 """
 

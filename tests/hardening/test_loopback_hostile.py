@@ -307,7 +307,7 @@ def test_huge_headers_and_bodies_are_bounded_in_time_and_memory(port: int) -> No
                 peak = tracemalloc.get_traced_memory()[1] - before
                 record(HOSTILE, "loopback: huge headers and bodies")
                 assert check_answer(answer, statuses) in statuses, what
-                assert took < 3.0, f"{what}: {took:.1f} s"
+                assert took < 5.0, f"{what}: {took:.1f} s"
                 # The client's own buffer (data) is allocated before; the receiver keeps at
                 # most ~2 x 8 KiB per connection. 1 MiB leaves room for the loop's own objects.
                 assert peak < 1 << 20, f"{what}: the receiver allocated {peak} bytes"
@@ -358,7 +358,7 @@ def test_slow_clients_are_dropped_and_do_not_block_the_real_callback(port: int) 
         # While they hold connections, an ordinary hostile request is still answered at once.
         started = time.monotonic()
         assert check_answer(exchange(port, request("/nope", port=port))) == 404
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 3.0  # generous: CI machines are busy
         for t in threads:
             t.join(10)
         assert len(results) == n
@@ -370,7 +370,7 @@ def test_slow_clients_are_dropped_and_do_not_block_the_real_callback(port: int) 
         assert not rt.waiter.done()
         started = time.monotonic()
         real_callback_completes(rt)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 3.0
 
 
 def test_the_real_callback_gets_through_while_slow_clients_hold_connections(port: int) -> None:
@@ -383,7 +383,7 @@ def test_the_real_callback_gets_through_while_slow_clients_hold_connections(port
         record(HOSTILE, "loopback: idle connections held open", len(holders))
         started = time.monotonic()
         real_callback_completes(rt)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 3.0
         # The receiver closed: the held connections are dropped, none is left hanging.
         for s in holders:
             s.settimeout(5)

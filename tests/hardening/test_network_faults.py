@@ -183,7 +183,7 @@ def test_timeouts_are_bounded_for_the_rest_api_and_the_token_endpoint(
         record(FAULTS, f"network: delay beyond the timeout ({what})")
         assert info.value.code == "timeout", (what, info.value.code)
         assert "0.4 seconds" in info.value.message
-        assert took < 1.5, (what, took)
+        assert took < 3.0, (what, took)  # 0.4 s timeout, not retried; generous for CI
     sandbox.faults.delay = 0
 
 
