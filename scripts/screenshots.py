@@ -54,7 +54,7 @@ class Shooter:
         if not widget.grab().save(str(path)):
             raise SystemExit(f"cannot write {path}")
         self.saved.append(path)
-        print("saved", path.relative_to(ROOT))
+        print("saved", path.name)
 
 
 async def until(pred: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -195,12 +195,17 @@ async def drive(app: Any, ctx: Any, settings: Any, s: Shooter) -> None:
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNGs")
+    out = parser.parse_args().out.resolve()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
             and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         if shutil.which("xvfb-run") and not os.environ.get("_SCREENSHOTS_IN_XVFB"):
             env = dict(os.environ, _SCREENSHOTS_IN_XVFB="1")
             return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1280x900x24",
-                                    sys.executable, __file__], env=env)
+                                    sys.executable, __file__, "--out", str(out)], env=env)
         print("screenshots: no display and no xvfb-run", file=sys.stderr)
         return 2
     os.environ.setdefault("QT_API", "pyside6")
@@ -213,8 +218,8 @@ def main() -> int:
     from snow_wizard.core.secret_store import MemoryBackend, SecretStore
     from snow_wizard.gui.app import make_app
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.png"):
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
         old.unlink()
     app = make_app([])
     app.setQuitOnLastWindowClosed(False)  # the wizards close and reopen along the way
@@ -225,10 +230,10 @@ def main() -> int:
         settings = QSettings(str(Path(tmp) / "qsettings.ini"), QSettings.Format.IniFormat)
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
-        shooter = Shooter(OUT)
+        shooter = Shooter(out)
         with loop:
             loop.run_until_complete(drive(app, ctx, settings, shooter))
-    print(f"{len(shooter.saved)} screenshots in {OUT.relative_to(ROOT)}")
+    print(f"{len(shooter.saved)} screenshots in {out}")
     return 0
 
 
