@@ -189,3 +189,23 @@ def test_mnemonics_are_unique_on_every_page(wizard: Any) -> None:
                 keys.append(match.group(1).lower())
         dupes = {k for k in keys if keys.count(k) > 1} | (set(keys) & wizard_keys)
         assert not dupes, f"{type(page).__name__}: Alt+{sorted(dupes)} is ambiguous"
+
+
+def test_sandbox_sign_in_hint_on_the_authorize_page(qtbot: Any, wizard: Any) -> None:
+    from gui_helpers import click_next, wait_page
+    from PySide6.QtGui import QGuiApplication
+
+    go_to_instance(qtbot, wizard, oauth=True)
+    click(qtbot, wizard.instance_page.sandbox_button)
+    wait_idle(qtbot, wizard.instance_page)
+    click_next(qtbot, wizard)
+    wait_page(qtbot, wizard, PageId.OAUTH_APP)
+    assert wizard.oauth_page.sandbox_sign_in.isVisibleTo(wizard.oauth_page)
+    click_next(qtbot, wizard)
+    wait_page(qtbot, wizard, PageId.AUTHORIZE)
+    hint = wizard.authorize_page.sandbox_sign_in
+    assert hint.isVisibleTo(wizard.authorize_page)
+    password = wizard.state.sandbox.demo_user.password
+    assert password not in hint.label.text()  # never shown on screen
+    click(qtbot, hint.copy_button)
+    assert QGuiApplication.clipboard().text() == password

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from snow_wizard.gui.pages.base import BasePage
 from snow_wizard.gui.widgets import CopyField, hint_label
@@ -50,6 +50,45 @@ async def authorize_and_identify(
     wiz.state.test_key = test_key(wiz)
 
 
+class SandboxSignIn(QWidget):
+    """With the wizard's own sandbox: who to sign in as at its login page (password copyable,
+    never shown)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.copy_button = QPushButton("Copy demo password")
+        self.copy_button.setAccessibleName("Copy the sandbox demo password")
+        self.copy_button.clicked.connect(self._copy)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.copy_button)
+        self._password = ""
+        self.hide()
+
+    def refresh(self, wiz: Any) -> None:
+        sandbox = wiz.state.sandbox
+        instance = wiz.instance()
+        if sandbox is None or instance is None or instance.base_url != sandbox.url:
+            self.hide()
+            return
+        self._password = sandbox.demo_user.password
+        user = html.escape(sandbox.demo_user.user_name)
+        self.label.setText(
+            f"Local sandbox: on its login page sign in as <b>{user}</b> with the demo "
+            "password, then click Allow."
+        )
+        self.show()
+
+    def _copy(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(self._password)
+        self.copy_button.setText("Copied")
+
+
 class AuthorizePage(BasePage):
     def __init__(self) -> None:
         super().__init__(
@@ -63,12 +102,14 @@ class AuthorizePage(BasePage):
         self.url_label = QLabel("If no browser opens, copy this address into one:")
         self.url_field = CopyField(name="Authorization address")
         self.url_field.setObjectName("consent_url")
+        self.sandbox_sign_in = SandboxSignIn()
         self.result = QLabel()
         self.result.setObjectName("authorize_result")
         self.result.setWordWrap(True)
         layout = QVBoxLayout(self)
         self.hint = hint_label("")
         layout.addWidget(self.hint)
+        layout.addWidget(self.sandbox_sign_in)
         layout.addWidget(self.authorize_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
         layout.addWidget(self.url_label)
@@ -103,6 +144,7 @@ class AuthorizePage(BasePage):
             "must be the Redirect URL registered in the OAuth app. Nothing is stored until you "
             "click Save."
         )
+        self.sandbox_sign_in.refresh(self.wiz)
         if self.authorized():
             self._show_success()
         else:

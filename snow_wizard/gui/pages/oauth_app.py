@@ -61,6 +61,9 @@ class OAuthAppPage(BasePage):
         self.url_field = CopyField(name="Authorization address")
         self.url_field.setToolTip("If no browser opens, copy this address into one")
         self.url_field.hide()
+        from snow_wizard.gui.pages.authorize import SandboxSignIn
+
+        self.sandbox_sign_in = SandboxSignIn()
         self.message = QLabel()
         self.message.setObjectName("oauth_message")
         self.message.setWordWrap(True)
@@ -132,6 +135,7 @@ class OAuthAppPage(BasePage):
         row.addWidget(self.test_button)
         row.addStretch(1)
         form.addRow("", row)
+        form.addRow("", self.sandbox_sign_in)
         return box
 
     def _build_advanced(self) -> None:
@@ -182,6 +186,7 @@ class OAuthAppPage(BasePage):
                               (self.refresh_url, instance.token_url),
                               (self.revoke_url, instance.revoke_url)):
                 edit.setPlaceholderText(url)
+        self.sandbox_sign_in.refresh(self.wiz)
         self._changed()
 
     def _instance(self) -> Instance | None:
