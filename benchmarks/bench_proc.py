@@ -21,6 +21,8 @@ class Child:
     stderr: str
     painted: float | None = None  # seconds from just before spawn to the first wizard paint
     hwm_kib: int | None = None  # VmHWM at that paint
+    cpu: float = 0.0  # user + system CPU seconds of the whole process (rusage)
+    painted_cpu: float | None = None  # CPU seconds up to the first paint (process_time)
 
     @property
     def ok(self) -> bool:
@@ -64,11 +66,14 @@ def run_child(cmd: list[str], env: dict[str, str], *, timeout: float = 60.0,
         out.seek(0)
         err.seek(0)
         child = Child(wall, int(usage.ru_maxrss), proc.returncode,
-                      out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+                      out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                      cpu=usage.ru_utime + usage.ru_stime)
         if probe and probe_file.exists():
             first = probe_file.read_text().split("\n", 1)[0].split()
-            if len(first) == 3 and first[0] == "painted":
+            if len(first) >= 3 and first[0] == "painted":
                 child.painted, child.hwm_kib = float(first[1]), int(first[2])
+                if len(first) >= 4:
+                    child.painted_cpu = float(first[3])
         return child
 
 

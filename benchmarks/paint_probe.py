@@ -6,10 +6,10 @@
 The probe adds no import of its own before the program runs: it puts an import hook on
 ``PySide6.QtWidgets`` that, once that module is loaded, wraps ``QWizard.__init__`` so every
 wizard gets an event filter. On the first Paint event of a wizard it writes
-``painted <seconds since SNOW_BENCH_T0> <VmHWM KiB>`` to ``SNOW_BENCH_OUT``. The same probe wraps
-the baseline and the real wizard, so its small cost is the same on both sides. With
-``SNOW_BENCH_QUIT=1`` it also quits the application after that paint (for programs that have
-no ``--exit-when-shown`` of their own).
+``painted <seconds since SNOW_BENCH_T0> <VmHWM KiB> <CPU seconds>`` to ``SNOW_BENCH_OUT``.
+The same probe wraps the baseline and the real wizard, so its small cost is the same on both
+sides. With ``SNOW_BENCH_QUIT=1`` it also quits the application after that paint (for
+programs that have no ``--exit-when-shown`` of their own).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _vm_hwm_kib() -> int:
 def _record() -> None:
     t = time.monotonic() - float(os.environ.get("SNOW_BENCH_T0", "nan"))
     out = os.environ.get("SNOW_BENCH_OUT")
-    line = f"painted {t:.6f} {_vm_hwm_kib()}\n"
+    line = f"painted {t:.6f} {_vm_hwm_kib()} {time.process_time():.6f}\n"
     if out:
         with open(out, "a", encoding="ascii") as f:
             f.write(line)

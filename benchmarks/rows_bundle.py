@@ -131,8 +131,11 @@ def bundle_rows(benv: BenchEnv, pairs: int, *, build: bool) -> list[Row]:
             break
         if i:
             wall.pairs.append((a.wall, b.wall))
+            wall.cpu_pairs.append((a.cpu, b.cpu))
             if a.painted is not None and b.painted is not None:
                 start.pairs.append((a.painted, b.painted))
+                if a.painted_cpu is not None and b.painted_cpu is not None:
+                    start.cpu_pairs.append((a.painted_cpu, b.painted_cpu))
     if not start.pairs and not start.skipped:
         start.skipped = ("skipped: the frozen apps did not report their paint (build the probe "
                          "variants with --with-bundle); see the whole-process row")

@@ -75,8 +75,11 @@ def gui_rows(benv: BenchEnv, platform: str, pairs: int, pages: int) -> list[Row]
         return _skip(rows, f"failed: {e}")
     for ca, cb in results:
         wall.pairs.append((ca.wall, cb.wall))
+        wall.cpu_pairs.append((ca.cpu, cb.cpu))
         if ca.painted is not None and cb.painted is not None:
             paint.pairs.append((ca.painted, cb.painted))
+            if ca.painted_cpu is not None and cb.painted_cpu is not None:
+                paint.cpu_pairs.append((ca.painted_cpu, cb.painted_cpu))
             rss.pairs.append(((ca.hwm_kib or 0) / 1024, (cb.hwm_kib or 0) / 1024))
         else:  # no paint seen by the probe: fall back to whole-process figures
             rss.pairs.append((ca.maxrss_kib / 1024, cb.maxrss_kib / 1024))
@@ -112,6 +115,7 @@ def cli_list_row(benv: BenchEnv, pairs: int) -> Row:
             return _skip([row], why)[0]
         for ca, cb in _pairs(pairs, a, b, warmup=0):
             row.pairs.append((ca.wall, cb.wall))
+            row.cpu_pairs.append((ca.cpu, cb.cpu))
     except RuntimeError as e:
         return _skip([row], f"failed: {e}")[0]
     if row.status == "MISSED":
@@ -155,6 +159,7 @@ def cli_test_row(benv: BenchEnv, pairs: int) -> Row:
     try:
         for ca, cb in _pairs(pairs, a, b):
             row.pairs.append((ca.wall, cb.wall))
+            row.cpu_pairs.append((ca.cpu, cb.cpu))
     except RuntimeError as e:
         return _skip([row], f"failed: {e}")[0]
     if row.status == "MISSED":
