@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-DEMO_PASSWORD = "demo-Passw0rd!"
-DEMO_CLIENT_SECRET = "demo-client-s3cret"
+from gui_helpers import DEMO_CLIENT_SECRET, DEMO_PASSWORD
 
 
 def free_port() -> int:

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
 from snow_wizard.gui.wizard import PageId
 
 TIMEOUT_MS = 15000
+DEMO_PASSWORD = "demo-Passw0rd!"  # the sandbox's demo user, in these tests
+DEMO_CLIENT_SECRET = "demo-client-s3cret"  # the sandbox's demo OAuth app, in these tests
 
 
 def click(qtbot: Any, button: Any) -> None:

@@ -7,8 +7,8 @@ import itertools
 import time
 from typing import Any
 
-from conftest import DEMO_PASSWORD
 from gui_helpers import (
+    DEMO_PASSWORD,
     click,
     click_back,
     click_next,

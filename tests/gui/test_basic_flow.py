@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import DEMO_PASSWORD
 from gui_helpers import (
+    DEMO_PASSWORD,
     click,
     click_next,
     enter_instance,

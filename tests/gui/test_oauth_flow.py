@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import DEMO_CLIENT_SECRET
-from gui_helpers import click, click_next, enter_instance, go_to_instance, wait_idle, wait_page
+from gui_helpers import (
+    DEMO_CLIENT_SECRET,
+    click,
+    click_next,
+    enter_instance,
+    go_to_instance,
+    wait_idle,
+    wait_page,
+)
 
 from snow_wizard.core.profiles import AuthType, Mode
 from snow_wizard.core.secret_store import SecretKind
