@@ -38,7 +38,9 @@ reflected values).
 **Keychain faults** (`test_keychain_faults.py`, `test_wizard_hardening.py`). No backend
 (keyring's `fail.Keyring`), a locked keychain, a keychain that hangs, one that refuses a write
 half-way through a save, and a profiles file replaced while the keychain is written, all through
-real keyring backends chosen with `PYTHON_KEYRING_BACKEND` (`tests/hardening/fault_keyrings.py`).
+real keyring backends chosen with `PYTHON_KEYRING_BACKEND` (`tests/hardening/fault_keyrings.py`),
+and a really locked gnome-keyring (its collection locked over the Secret Service API in a
+private D-Bus session).
 Through the CLI (`add`, `test`, `token`, `remove`) and in the wizard's Save page: a clear
 diagnosis, the profiles file untouched, entries already written rolled back, issued tokens
 revoked, and in the wizard everything typed kept (also after Back/Next) with Save working once
@@ -102,9 +104,8 @@ BUGS = """
 GAPS = """
 ## Not covered here
 
-- A *real* locked gnome-keyring collection (locking it would need an unlock prompt to undo,
-  which a headless CI cannot answer): the locked case uses a keyring backend raising
-  `KeyringLocked`, as the Secret Service backend does.
+- A keychain unlock prompt that a person answers: the real locked gnome-keyring is tested with
+  no prompter available (unlocking fails at once); a prompt left waiting is the "hangs" case.
 - A keychain that answers after snow-wizard gave up on it can still store the entry late (the
   thread cannot be cancelled); `snow-wizard remove NAME` deletes such an orphan entry.
 - macOS Keychain and Windows Credential Manager are not exercised (no such machines here).

@@ -234,3 +234,56 @@ def test_the_blocking_api_is_bounded_too(os_keyring: Any) -> None:
         assert info.value.code == "keychain_timeout"
         assert "0.5 seconds" in info.value.message
         assert time.monotonic() - started < 2
+
+
+LOCKED_SESSION = r"""
+set -u
+mkdir -p "$T/data" "$T/run" && chmod 700 "$T/run"
+export XDG_DATA_HOME="$T/data" XDG_RUNTIME_DIR="$T/run"
+unset DISPLAY WAYLAND_DISPLAY  # no prompter can show: unlocking must fail, not wait
+echo -n "unlock-pw" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+python -c 'import secretstorage as s; c = s.get_default_collection(s.dbus_init())
+c.lock(); print("locked", c.is_locked())'
+printf %s "$SANDBOX_PW" | python -m snow_wizard add new --instance "$URL" --auth basic \
+    --username admin --password-stdin
+echo "add rc=$?"
+python -m snow_wizard test seeded --json
+echo "test rc=$?"
+"""
+
+
+def test_a_really_locked_gnome_keyring_is_a_clear_error(tmp_path: Path, sandbox: Any) -> None:
+    """gnome-keyring in a private D-Bus session, its collection locked over the Secret Service
+    API and no prompter available: keyring cannot unlock it."""
+    import os
+    import shutil
+    import subprocess
+
+    from hardening.cli_tools import cli_env
+
+    tools = ("dbus-run-session", "gnome-keyring-daemon")
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"missing {missing}")
+        pytest.skip(f"missing {missing}")
+    config = tmp_path / "config"
+    before = seed(config, sandbox)
+    env = cli_env(config, {"T": str(tmp_path / "kr"), "SANDBOX_PW": sandbox.demo_user.password,
+                           "URL": sandbox.url})
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    run = subprocess.run(["dbus-run-session", "--", "bash", "-c", LOCKED_SESSION], env=env,
+                         capture_output=True, text=True, timeout=90)
+    record(FAULTS, "keychain: a really locked gnome-keyring (CLI add/test)", 2)
+    out = run.stdout + run.stderr
+    assert "locked True" in run.stdout, out
+    assert "add rc=1" in run.stdout and "test rc=1" in run.stdout, out
+    d = describe("keychain_locked")
+    assert d.message in run.stderr, out
+    data = json.loads(run.stdout.split("add rc=1", 1)[1].split("test rc=")[0])
+    assert data["error"] == "keychain_locked"
+    assert "Traceback" not in out
+    assert sandbox.demo_user.password not in out
+    store = ProfileStore(config)
+    assert [p.name for p in store.list()] == ["seeded", "seeded-oauth"]
+    assert store.get("seeded-oauth").to_dict() == json.loads(before)["profiles"]["seeded-oauth"]
