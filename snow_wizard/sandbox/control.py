@@ -182,8 +182,13 @@ class Sandbox:
         return f"<Sandbox {self.url} {running}>"
 
 
-def serve(port: int = 8080, *, host: str = "127.0.0.1", out: Callable[[str], Any] = print,
-          **kwargs: Any) -> int:
+def _print_flushed(line: str) -> None:
+    # The banner must reach a pipe at once (`snow-wizard sandbox | tee`), not when the buffer fills.
+    print(line, flush=True)
+
+
+def serve(port: int = 8080, *, host: str = "127.0.0.1",
+          out: Callable[[str], Any] = _print_flushed, **kwargs: Any) -> int:
     """Run the sandbox until Ctrl-C (``snow-wizard sandbox``). 0 when stopped, 1 when it cannot
     start."""
     sandbox = Sandbox(port, host=host, **kwargs)

@@ -20,7 +20,8 @@ SERVE = (
 
 
 def test_serve_prints_the_banner_serves_and_stops_on_ctrl_c() -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Buffered stdout on purpose: the banner must reach a pipe before the sandbox is stopped.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     proc = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
