@@ -35,14 +35,22 @@ def parse(stderr: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def best_of(cmd: list[str], env: dict[str, str], runs: int = 5) -> list[tuple[int, int, str, str]]:
-    """importtime rows of the run with the least total import time (the least disturbed one)."""
+def best_of(cmd: list[str], env: dict[str, str], runs: int = 5,
+            until_paint: bool = False) -> list[tuple[int, int, str, str]]:
+    """importtime rows of the run with the least total import time (the least disturbed one).
+
+    ``until_paint``: ``cmd`` runs under benchmarks/paint_probe.py, which writes ``painted ...``
+    to stderr at the first paint; only the imports before that line count.
+    """
     full = [sys.executable, "-X", "importtime", *cmd[1:]] if cmd[0] == sys.executable else cmd
     best: list[tuple[int, int, str, str]] = []
     for _ in range(runs):
         r = subprocess.run(full, env=env, capture_output=True, text=True, timeout=120,
                            cwd=env.get("SNOW_BENCH_CWD"))
-        rows = parse(r.stderr)
+        err = r.stderr
+        if until_paint:
+            err = err.split("\npainted ", 1)[0]
+        rows = parse(err)
         if not best or _total(rows) < _total(best):
             best = rows
     return best
@@ -52,14 +60,16 @@ def _total(rows: list[tuple[int, int, str, str]]) -> int:
     return sum(cum for level, cum, _, _ in rows if level == 0)
 
 
-def summarise(cmd: list[str], env: dict[str, str], *, top: int = 8) -> str:
+def summarise(cmd: list[str], env: dict[str, str], *, top: int = 8,
+              until_paint: bool = False) -> str:
     """Top-level imports by cumulative time, and the heavy packages with who pulled them in."""
-    rows = best_of(cmd, env)
+    rows = best_of(cmd, env, until_paint=until_paint)
     if not rows:
         return "(no importtime output)"
     total = _total(rows)
     firsts = sorted((x for x in rows if x[0] == 0), key=lambda x: -x[1])[:top]
-    parts = [f"all imports {total / 1000:.0f} ms (best of 5 `-X importtime` runs); "
+    what = "imports before the first paint" if until_paint else "all imports"
+    parts = [f"{what} {total / 1000:.0f} ms (best of 5 `-X importtime` runs); "
              "biggest top-level: " + ", ".join(
         f"`{mod}` {cum / 1000:.0f} ms" for _, cum, mod, _ in firsts)]
     biggest: dict[str, tuple[int, str, str]] = {}

@@ -87,7 +87,8 @@ def gui_rows(benv: BenchEnv, platform: str, pairs: int, pages: int) -> list[Row]
         paint.skipped = "probe saw no QWizard paint in the real app (see the whole-process row)"
         rss.note = "whole-process ru_maxrss (no paint seen)"
     if paint.status == "MISSED" or rss.status == "MISSED":
-        paint.note = "imports: " + summarise([PY, "-m", "snow_wizard", "--exit-when-shown"], env)
+        paint.note = "imports: " + summarise(
+            [PY, PROBE, "-m", "snow_wizard", "--exit-when-shown"], env, until_paint=True)
     return rows
 
 
