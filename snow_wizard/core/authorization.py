@@ -1,10 +1,16 @@
 """OAuth flows for the CLI, the wizard and the Python API: consent, saving tokens, keeping the
 access token valid, revocation.
 
-Token refresh happens at most once at a time per profile, across threads *and* processes: the
-critical section (re-read the stored token, refresh if still needed, store the new one) runs
-under a file lock in the config dir, so concurrent ``snow-wizard token`` calls or scripts share
-one refresh and the others reuse its result.
+Token refresh happens at most once per expiry, across threads *and* processes: the critical
+section (re-read the stored token, refresh if still needed, store the new one) runs under a file
+lock in the config dir, so concurrent ``snow-wizard token`` calls or scripts share one refresh
+and the others reuse its result. Two rules keep that true whatever the timing:
+
+- a token is due ``min_validity`` seconds before it expires, but never before half of its
+  lifetime has passed (an app whose tokens live 64 s would otherwise be due 4 s after each
+  refresh, and every caller slower than that would refresh again);
+- a caller that waited for the lock while another one replaced the token takes the replacement
+  (the refresh it was waiting for) unless that one, too, is already close to expiry.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import math
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -147,7 +154,8 @@ async def add_oauth_profile(
             profile = profile.with_changes(
                 username=result.user_name, last_test=_record(ctx, result)
             )
-        profile = profile.with_changes(token_expires_at=tokens.expires_at)
+        profile = profile.with_changes(token_expires_at=tokens.expires_at,
+                                       token_lifetime=tokens.lifetime)
         await save_profile(ctx, profile, {**secrets, **_token_secrets(tokens)})
     except BaseException:
         await _revoke_quietly(settings, tokens)
@@ -219,12 +227,14 @@ async def save_tokens(ctx: Context, name: str, tokens: TokenSet) -> Profile:
 def save_tokens_sync(ctx: Context, name: str, tokens: TokenSet) -> Profile:
     for kind, value in _token_secrets(tokens).items():
         ctx.secrets.set_sync(name, kind, value)
-    return ctx.store.update(name, lambda p: p.with_changes(token_expires_at=tokens.expires_at))
+    return ctx.store.update(name, lambda p: p.with_changes(
+        token_expires_at=tokens.expires_at, token_lifetime=tokens.lifetime))
 
 
 # -- the access token ------------------------------------------------------------------------
 async def get_access_token(ctx: Context, name: str, *, min_validity: float = 60.0) -> str:
-    """A valid access token, refreshed when it expires within ``min_validity`` seconds."""
+    """A valid access token, refreshed when it expires within ``min_validity`` seconds (or,
+    for tokens that live less than twice that, once half their lifetime has passed)."""
     return await asyncio.to_thread(access_token_sync, ctx, name, min_validity=min_validity)
 
 
@@ -235,13 +245,16 @@ def access_token_sync(
     it is refreshed unless another thread or process already replaced it."""
     profile = ctx.store.get(name)
     settings = _oauth_settings(profile)
-    token = ctx.secrets.get_sync(name, SecretKind.ACCESS_TOKEN)
-    if _usable(ctx, profile, token, rejected, min_validity):
-        return token  # type: ignore[return-value]
+    seen = ctx.secrets.get_sync(name, SecretKind.ACCESS_TOKEN)
+    if _usable(ctx, profile, seen, rejected, _margin(profile, min_validity)):
+        return seen  # type: ignore[return-value]
     with _refresh_lock(ctx, name):
         profile = ctx.store.get(name)
         token = ctx.secrets.get_sync(name, SecretKind.ACCESS_TOKEN)
-        if _usable(ctx, profile, token, rejected, min_validity):
+        margin = _margin(profile, min_validity)
+        if token != seen:  # replaced while we waited: that was the refresh we needed
+            margin /= 2
+        if _usable(ctx, profile, token, rejected, margin):
             return token  # type: ignore[return-value]
         refresh_token = ctx.secrets.get_sync(name, SecretKind.REFRESH_TOKEN)
         if not refresh_token:
@@ -262,11 +275,28 @@ def access_token_sync(
         return tokens.access_token
 
 
+def _margin(profile: Profile, min_validity: float) -> float:
+    """Seconds before expiry at which the stored token is due: ``min_validity``, capped at
+    half the token's lifetime when the profile knows it."""
+    lifetime = _number(profile.token_lifetime)
+    if lifetime is not None and lifetime > 0:
+        return min(min_validity, lifetime / 2)
+    return min_validity
+
+
 def _usable(ctx: Context, profile: Profile, token: str | None, rejected: str | None,
-            min_validity: float) -> bool:
-    if not token or token == rejected or profile.token_expires_at is None:
+            margin: float) -> bool:
+    expires_at = _number(profile.token_expires_at)
+    if not token or token == rejected or expires_at is None:
         return False
-    return profile.token_expires_at - ctx.clock() > min_validity
+    return expires_at - ctx.clock() > margin
+
+
+def _number(value: object) -> float | None:
+    """A number from the profiles file (which anyone may have edited), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return float(value)
 
 
 @contextlib.contextmanager

@@ -45,6 +45,7 @@ class TokenSet:
     access_token: str = field(repr=False)
     refresh_token: str | None = field(repr=False)
     expires_at: float  # epoch seconds
+    lifetime: float | None = None  # seconds the instance issued it for (expires_in)
 
     def __repr__(self) -> str:
         return (
@@ -192,7 +193,8 @@ def parse_token_response(
         expires_in = float(body.get("expires_in", DEFAULT_EXPIRES_IN))
     except (TypeError, ValueError):
         expires_in = DEFAULT_EXPIRES_IN
-    return TokenSet(access_token=access, refresh_token=refresh, expires_at=clock() + expires_in)
+    return TokenSet(access_token=access, refresh_token=refresh,
+                    expires_at=clock() + expires_in, lifetime=expires_in)
 
 
 def _hibernating(response: httpx2.Response) -> bool:

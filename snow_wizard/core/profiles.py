@@ -128,6 +128,7 @@ class Profile:
     created_at: float = field(default_factory=time.time)
     last_test: TestRecord | None = None
     token_expires_at: float | None = None  # access token expiry (epoch seconds), OAuth only
+    token_lifetime: float | None = None  # seconds that token was issued for (refresh margin)
 
     @property
     def parsed_instance(self) -> Instance:
@@ -159,6 +160,7 @@ class Profile:
             created_at=float(data.get("created_at", 0.0)),
             last_test=TestRecord(**last) if last else None,
             token_expires_at=data.get("token_expires_at"),
+            token_lifetime=data.get("token_lifetime"),
         )
 
     def with_changes(self, **changes: Any) -> Profile:

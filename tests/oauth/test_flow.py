@@ -235,6 +235,83 @@ def test_concurrent_refresh_in_threads_happens_once(mem_ctx: Any, oauth_sandbox:
     assert sb.requests.count(("POST", "/oauth_token.do")) == 1
 
 
+def _short_lived(mem_ctx: Any, sb: Any, port: int, lifespan: int = 64) -> Any:
+    """Profile 'acme' of an app that issues ``lifespan`` s tokens (expires_in: one less)."""
+    app = sb.add_app("short", redirect_urls=[redirect_url_for(port)],
+                     access_token_lifespan=lifespan)
+    settings = OAuthSettings.for_instance(parse_instance(sb.url), app.client_id,
+                                          redirect_port=port)
+    asyncio.run(authorization.add_oauth_profile(
+        mem_ctx, "acme", parse_instance(sb.url), settings, app.client_secret))
+    return settings, app
+
+
+def test_a_refreshed_short_lived_token_is_not_due_again_at_once(
+    mem_ctx: Any, oauth_sandbox: Any, port: int, clock: list[float]
+) -> None:
+    """63 s tokens and the 60 s margin: a token 4 s past its refresh is still fresh (before,
+    every caller that came more than 3 s after a refresh refreshed again)."""
+    sb = oauth_sandbox
+    _short_lived(mem_ctx, sb, port)
+    assert mem_ctx.store.get("acme").token_lifetime == 63
+    sb.clear_requests()
+    clock[0] = 40  # 23 s left of 63: past half its life, due
+    first = authorization.access_token_sync(mem_ctx, "acme")
+    assert sb.requests.count(("POST", "/oauth_token.do")) == 1
+    clock[0] += 4  # 59 s left: under min_validity, but it has just been refreshed
+    assert authorization.access_token_sync(mem_ctx, "acme") == first
+    assert sb.requests.count(("POST", "/oauth_token.do")) == 1
+    clock[0] += 30  # 29 s left, past half its life: due again, refreshed before it expires
+    second = authorization.access_token_sync(mem_ctx, "acme")
+    assert second != first and sb.token_valid(second)
+    assert sb.requests.count(("POST", "/oauth_token.do")) == 2
+
+
+def test_a_caller_that_waited_for_the_lock_takes_the_refresh_it_waited_for(
+    mem_ctx: Any, oauth_sandbox: Any, port: int, clock: list[float]
+) -> None:
+    """Another process refreshes while this caller waits for the lock, and the new token is
+    already a little way into its life when the caller gets the lock: it is taken, not
+    refreshed a second time. A caller that arrives later with no such wait refreshes."""
+    import threading
+
+    from filelock import FileLock
+
+    sb = oauth_sandbox
+    settings, app = _short_lived(mem_ctx, sb, port)
+    clock[0] = 40  # the stored token is due
+    first_read = threading.Event()
+    get_sync = mem_ctx.secrets.get_sync
+
+    def spy(name: str, kind: SecretKind) -> Any:
+        value = get_sync(name, kind)
+        if kind is SecretKind.ACCESS_TOKEN:
+            first_read.set()
+        return value
+
+    mem_ctx.secrets.get_sync = spy
+    got: list[str] = []
+    locks = mem_ctx.store.config_dir / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(locks / "acme.refresh.lock"))
+    with lock:  # "another process" holds the refresh lock
+        waiter = threading.Thread(target=lambda: got.append(
+            authorization.access_token_sync(mem_ctx, "acme")))
+        waiter.start()
+        assert first_read.wait(30)  # the waiter saw the due token and goes for the lock
+        tokens = oauth.refresh_sync(settings, app.client_secret,
+                                    get_sync("acme", SecretKind.REFRESH_TOKEN),
+                                    clock=mem_ctx.clock)
+        authorization.save_tokens_sync(mem_ctx, "acme", tokens)
+        clock[0] += 40  # 23 s left of the replacement: due for a newcomer (margin 31.5 s)
+        sb.clear_requests()
+    waiter.join(30)
+    assert got == [tokens.access_token]
+    assert ("POST", "/oauth_token.do") not in sb.requests
+    assert authorization.access_token_sync(mem_ctx, "acme") != tokens.access_token
+    assert sb.requests.count(("POST", "/oauth_token.do")) == 1
+
+
 def test_revoked_refresh_token_is_token_rejected(mem_ctx: Any, oauth_sandbox: Any,
                                                  settings: Any, clock: list[float]) -> None:
     sb = oauth_sandbox

@@ -99,6 +99,7 @@ class SavePage(BasePage):
                 ok=True, at=time.time(), user_name=test.user_name, latency_ms=test.latency_ms
             ) if test is not None else None,
             token_expires_at=tokens.expires_at if tokens is not None else None,
+            token_lifetime=tokens.lifetime if tokens is not None else None,
         )
 
     def secrets(self) -> dict[Any, str]:
