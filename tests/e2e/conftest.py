@@ -2,10 +2,11 @@
 D-Bus session), Debian's chromium driven by tests/e2e/consent_bot.py as ``BROWSER``, and the
 CLI run as ``python -m snow_wizard`` in a subprocess.
 
-Run them inside a keychain session::
+Run them through scripts/test, which starts a private D-Bus session with an unlocked
+gnome-keyring (a non-empty password on stdin: an empty one makes gnome-keyring ask a graphical
+prompter) and Xvfb::
 
-    dbus-run-session -- bash -c 'echo -n "" | gnome-keyring-daemon --unlock \
---components=secrets >/dev/null; python -m pytest tests/e2e -q'
+    SNOW_WIZARD_SKIP_SETUP=1 bash scripts/test tests/e2e -q
 
 Without a usable keychain or chromium they skip (and fail under CI=true).
 """
@@ -30,6 +31,10 @@ HERE = Path(__file__).resolve().parent
 BOT = HERE / "consent_bot.py"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KINDS = ("password", "client_secret", "refresh_token", "access_token")
+# Time limits sized for a loaded 2-core machine: they only matter when something is stuck,
+# so they are generous; what a test asserts never depends on finishing within them.
+CONSENT_TIMEOUT = "120"  # the CLI's --timeout for a consent that should succeed
+TEST_TIMEOUT = 600  # per e2e test (several CLI processes, chromium starts)
 
 
 def _require(ok: bool, reason: str) -> None:
@@ -109,7 +114,7 @@ class E2E:
         return env
 
     def cli(self, *args: str, input: str | None = None, browser: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+            timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "snow_wizard", *args], input=input, text=True,
             capture_output=True, env=self.env(browser=browser), timeout=timeout,
@@ -142,7 +147,8 @@ class E2E:
 
     def add_oauth(self, name: str, *extra: str, client_id: str | None = None,
                   secret: str | None = None, browser: str | None = None,
-                  port: int | None = None, timeout: str = "60") -> subprocess.CompletedProcess[str]:
+                  port: int | None = None,
+                  timeout: str = CONSENT_TIMEOUT) -> subprocess.CompletedProcess[str]:
         sb = self.sandbox
         return self.cli(
             "add", name, "--instance", sb.url, "--auth", "oauth",

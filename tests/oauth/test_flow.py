@@ -139,11 +139,13 @@ def test_cancel_during_wait_frees_port_and_saves_nothing(mem_ctx: Any, oauth_san
     sb = oauth_sandbox
 
     async def main() -> None:
+        waiting = asyncio.Event()  # set once the port is bound and the URL is out
         task = asyncio.create_task(authorization.add_oauth_profile(
             mem_ctx, "acme", parse_instance(sb.url), settings, sb.demo_app.client_secret,
-            open_browser=False,
+            open_browser=False, on_url=lambda url, opened: waiting.set(),
         ))
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(waiting.wait(), 60)
+        assert not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

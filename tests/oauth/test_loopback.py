@@ -16,7 +16,7 @@ STATE = "0123456789abcdef0123456789abcdef"
 
 async def _get(port: int, target: str, *, host: str | None = None) -> httpx2.Response:
     headers = {"Host": host} if host else None
-    async with httpx2.AsyncClient(timeout=5) as c:
+    async with httpx2.AsyncClient(timeout=30) as c:  # generous: loaded machines
         return await c.get(f"http://127.0.0.1:{port}{target}", headers=headers)
 
 
@@ -25,7 +25,7 @@ async def _raw(port: int, data: bytes) -> bytes:
     writer.write(data)
     await writer.drain()
     try:
-        return await asyncio.wait_for(reader.read(), 5)
+        return await asyncio.wait_for(reader.read(), 30)
     finally:
         writer.close()
 
@@ -44,7 +44,7 @@ def _port_is_free(port: int) -> bool:
 def test_code_with_right_state_is_the_result_then_closed(port: int) -> None:
     async def main() -> tuple[CallbackResult, httpx2.Response]:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             resp = await _get(port, f"/callback?code=abc123&state={STATE}")
             result = await waiter
         with pytest.raises(httpx2.ConnectError):
@@ -71,7 +71,7 @@ def test_binds_loopback_only(port: int) -> None:
 def test_state_mismatch_and_missing_state_are_refused_and_wait_goes_on(port: int) -> None:
     async def main() -> tuple[list[int], CallbackResult, str]:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             bad = await _get(port, "/callback?code=evil&state=" + "f" * 32)
             missing = await _get(port, "/callback?code=evil")
             bad_err = await _get(port, "/callback?error=access_denied&state=00")
@@ -89,7 +89,7 @@ def test_state_mismatch_and_missing_state_are_refused_and_wait_goes_on(port: int
 def test_deny_is_consent_denied(port: int) -> None:
     async def main() -> httpx2.Response:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             resp = await _get(port, f"/callback?error=access_denied&state={STATE}")
             with pytest.raises(OAuthError) as info:
                 await waiter
@@ -103,7 +103,7 @@ def test_deny_is_consent_denied(port: int) -> None:
 def test_neither_code_nor_error_is_callback_invalid(port: int) -> None:
     async def main() -> None:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             resp = await _get(port, f"/callback?state={STATE}")
             assert resp.status_code == 400
             with pytest.raises(OAuthError) as info:
@@ -117,7 +117,7 @@ def test_neither_code_nor_error_is_callback_invalid(port: int) -> None:
 def test_other_error_is_callback_invalid_and_reflected_values_are_escaped(port: int) -> None:
     async def main() -> tuple[OAuthError, httpx2.Response]:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             resp = await _get(
                 port, f"/callback?error=server_error&error_description=%3Cscript%3Ex&state={STATE}"
             )
@@ -136,7 +136,7 @@ def test_other_error_is_callback_invalid_and_reflected_values_are_escaped(port: 
 def test_other_paths_404_wrong_host_400_post_405(port: int) -> None:
     async def main() -> list[int]:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             codes = [
                 (await _get(port, "/favicon.ico")).status_code,
                 (await _get(port, f"/callback?code=x&state={STATE}", host="evil.example:80"))
@@ -162,7 +162,7 @@ def test_other_paths_404_wrong_host_400_post_405(port: int) -> None:
 def test_oversized_headers_and_garbage_are_refused(port: int) -> None:
     async def main() -> tuple[bytes, bytes, bool]:
         async with LoopbackReceiver(port, STATE) as r:
-            waiter = asyncio.create_task(r.wait(10))
+            waiter = asyncio.create_task(r.wait(60))
             pad = b"a" * 20000
             big = await _raw(port, b"GET /callback HTTP/1.1\r\nX-Pad: " + pad + b"\r\n\r\n")
             junk = await _raw(port, b"\x16\x03\x01 hello\r\n\r\n")
@@ -181,7 +181,7 @@ def test_slow_connection_is_dropped_after_its_time(port: int) -> None:
         async with LoopbackReceiver(port, STATE, connection_timeout=0.3):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GET /callback")  # never finishes the request
-            data = await asyncio.wait_for(reader.read(), 3)
+            data = await asyncio.wait_for(reader.read(), 30)  # dropped after ~0.3 s
             writer.close()
             return data
 
@@ -206,12 +206,16 @@ def test_timeout_is_callback_timeout_with_redirect_url_and_frees_port(port: int)
 
 def test_cancellation_frees_the_port(port: int) -> None:
     async def main() -> None:
+        bound = asyncio.Event()
+
         async def flow() -> None:
             async with LoopbackReceiver(port, STATE) as r:
+                bound.set()
                 await r.wait(60)
 
         task = asyncio.create_task(flow())
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(bound.wait(), 30)
+        await asyncio.sleep(0)  # let it enter wait()
         assert not _port_is_free(port)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
