@@ -84,7 +84,10 @@ def test_the_opaque_token_401_has_ranked_causes_for_each_step(step: str) -> None
 
 
 @pytest.mark.parametrize("code", sorted(diagnosis.TABLE))
-def test_cli_and_wizard_show_message_hint_and_causes_alike(code: str, qapp: Any) -> None:
+def test_cli_and_wizard_show_message_hint_and_causes_alike(
+    code: str, qapp: Any, main_thread_gc: None
+) -> None:
+    """(main_thread_gc: the widget is collected on the Qt thread, never a worker thread.)"""
     from snow_wizard.gui.widgets import StatusLine
 
     err = diagnosis.error(code, **CONTEXT)
