@@ -11,11 +11,13 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import html
+import logging
 import re
 import socket
 import threading
 import time
 import tracemalloc
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -38,6 +40,17 @@ FUZZ = settings(max_examples=200, deadline=None,
 REFUSALS = {None, 400, 404, 405, 431}
 DETAIL = re.compile(rb'<p id="detail">(.*?)</p>|<p>([^<]*)</p>\n</main>', re.S)
 SLOW = 1.0  # per-connection limit used where a test waits for it
+
+
+@pytest.fixture(autouse=True)
+def no_unhandled_errors(caplog: pytest.LogCaptureFixture) -> Any:
+    """"Never crashes" includes the quiet crashes: an exception escaping a connection handler
+    is only logged by asyncio ("Unhandled exception in client_connected_cb")."""
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    yield
+    problems = [r.getMessage() for r in caplog.records
+                if r.name == "asyncio" and r.levelno >= logging.WARNING]
+    assert problems == []
 
 
 def check_answer(answer: bytes, allowed: set[int | None] = REFUSALS) -> int | None:
