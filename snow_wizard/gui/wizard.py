@@ -85,6 +85,10 @@ def default_settings() -> QSettings:
 
 
 class ConnectionWizard(QWizard):
+    # How often "Wait and re-test" tries a hibernating instance again, and how long a browser
+    # consent waits for the callback (tests make both short).
+    wake_interval_s: float = 20.0
+    consent_timeout_s: float = 300.0
     # Set by _build_page (the start page at once, the others lazily or right after).
     profiles_page: ProfilesPage
     auth_page: AuthTypePage

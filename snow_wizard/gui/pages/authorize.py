@@ -112,6 +112,8 @@ class AuthorizePage(BasePage):
         layout.addWidget(self.sandbox_sign_in)
         layout.addWidget(self.authorize_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
+        layout.addWidget(self.add_wake_panel(
+            awake_text="The instance is awake. Click Authorize in the browser again."))
         layout.addWidget(self.url_label)
         layout.addWidget(self.url_field)
         layout.addWidget(self.result)
@@ -162,8 +164,13 @@ class AuthorizePage(BasePage):
             self._authorize(),
             busy_text="Waiting for you to sign in and click Allow in the browser…",
             on_success=lambda _r: self._show_success(),
+            on_error=self._failed,
             show_elapsed=True,
         )
+
+    def _failed(self, error: BaseException) -> None:
+        if self.wake is not None:
+            self.wake.on_error(error)
 
     async def _authorize(self) -> None:
         await authorize_and_identify(self.wiz, self._on_url, self.runner.set_busy_text)

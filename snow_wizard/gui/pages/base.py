@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWizardPage
@@ -10,6 +11,7 @@ from snow_wizard.gui.async_support import TaskRunner
 from snow_wizard.gui.widgets import StatusLine
 
 if TYPE_CHECKING:
+    from snow_wizard.gui.wake import WakePanel
     from snow_wizard.gui.wizard import ConnectionWizard
 
 
@@ -25,6 +27,7 @@ class BasePage(QWizardPage):
         self.status.setObjectName("status")
         self.runner = TaskRunner(self.status, self)
         self.runner.busyChanged.connect(lambda _busy: self.completeChanged.emit())
+        self.wake: WakePanel | None = None  # pages that test: the hibernating instance's panel
 
     @property
     def wiz(self) -> ConnectionWizard:
@@ -35,10 +38,20 @@ class BasePage(QWizardPage):
 
     def cleanupPage(self) -> None:
         """Back: cancel what runs here, keep every value typed (Qt would reset the fields)."""
-        self.runner.cancel()
+        self.cancel_work()
 
     def cancel_work(self) -> None:
+        if self.wake is not None:
+            self.wake.stop()
         self.runner.cancel()
+
+    def add_wake_panel(self, retry: Callable[[], None] | None = None, **kw: str) -> WakePanel:
+        """The wake link and Wait and re-test, for a page whose test may meet a sleeping
+        instance (``retry`` None: probe whether it is awake instead of testing again)."""
+        from snow_wizard.gui.wake import WakePanel
+
+        self.wake = WakePanel(self, retry, **kw)
+        return self.wake
 
     def secret_values(self) -> list[str]:
         """Values on this page that must never appear in an error report."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
@@ -10,6 +10,9 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBox
 from snow_wizard.core.profiles import Mode
 from snow_wizard.gui.pages.base import BasePage
 from snow_wizard.gui.widgets import SecretField, hint_label
+
+if TYPE_CHECKING:
+    from snow_wizard.gui.wake import WakePanel
 
 
 class CredentialsPage(BasePage):
@@ -42,6 +45,7 @@ class CredentialsPage(BasePage):
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         layout.addWidget(self.status)
+        layout.addWidget(self.add_wake_panel(self.start_test))
         self.registerField("username", self.username)
         self.registerField("password", self.password.edit)
         self.username.textChanged.connect(self._changed)
@@ -79,15 +83,27 @@ class CredentialsPage(BasePage):
         self.completeChanged.emit()
 
     def start_test(self) -> None:
-        from snow_wizard.gui.pages.test import run_test, show_result
+        from snow_wizard.gui.pages.test import run_test
 
         if not self.has_credentials():
             return
         self.runner.start(
             run_test(self.wiz),
             busy_text="Testing the credentials…",
-            on_success=lambda result: show_result(self.status, result),
+            on_success=self._tested,
+            on_error=self._wake().on_error,
+            on_cancel=self._wake().cancel,
         )
+
+    def _tested(self, result: Any) -> None:
+        from snow_wizard.gui.pages.test import show_result
+
+        self._wake().on_success()
+        show_result(self.status, result)
+
+    def _wake(self) -> WakePanel:
+        assert self.wake is not None
+        return self.wake
 
     def fill_from_sandbox(self, sandbox: Any) -> None:
         user = sandbox.demo_user

@@ -86,6 +86,8 @@ class OAuthAppPage(BasePage):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.status)
+        layout.addWidget(self.add_wake_panel(
+            awake_text="The instance is awake. Click Test credentials again."))
         layout.addWidget(self.url_field)
 
         self.registerField("client_id*", self.client_id)
@@ -276,8 +278,14 @@ class OAuthAppPage(BasePage):
             authorize_and_identify(self.wiz, self._on_url, self.runner.set_busy_text),
             busy_text="Sign in and click Allow in the browser to test the app…",
             on_success=lambda _r: show_result(self.status, self.wiz.state.test_result),
+            on_error=self._test_failed,
             show_elapsed=True,
         )
+
+    def _test_failed(self, error: BaseException) -> None:
+        self.url_field.hide()
+        if self.wake is not None:
+            self.wake.on_error(error)
 
     def _on_url(self, url: str, opened: bool) -> None:
         self.url_field.set_value(url)

@@ -98,6 +98,7 @@ class ProfilesPage(BasePage):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.add_wake_panel(self.test_selected))
         layout.addWidget(self.url_field)
         self._profiles: list[Profile] = []
         self.runner.busyChanged.connect(lambda _b: self._selection_changed())
@@ -149,14 +150,26 @@ class ProfilesPage(BasePage):
             return
         self.runner.start(
             self._test(profile.name), busy_text=f"Testing {profile.name}…",
-            on_error=lambda _e: self.reload(profile.name),
+            on_error=lambda e: self._test_failed(profile.name, e),
+            on_cancel=self._wake_cancel,
         )
+
+    def _test_failed(self, name: str, error: BaseException) -> None:
+        self.reload(name)
+        if self.wake is not None:
+            self.wake.on_error(error)
+
+    def _wake_cancel(self) -> None:
+        if self.wake is not None:
+            self.wake.cancel()
 
     async def _test(self, name: str) -> None:
         from snow_wizard.core.connections import test_profile
         from snow_wizard.gui.pages.test import describe_result
 
         result = await test_profile(self.wiz.ctx, name)
+        if self.wake is not None:
+            self.wake.on_success()
         self.reload(name)
         self.status.success(describe_result(result))
 

@@ -117,6 +117,7 @@ class TestPage(BasePage):
         ))
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
+        layout.addWidget(self.add_wake_panel(self.start_test))
         layout.addWidget(self.card)
         layout.addStretch(1)
         layout.addWidget(self.save_anyway)
@@ -154,11 +155,23 @@ class TestPage(BasePage):
             run_test(self.wiz),
             busy_text="Testing the connection…",
             on_success=self._done,
-            on_error=lambda _e: self._failed(),
-            on_cancel=self._failed,
+            on_error=self._error,
+            on_cancel=self._cancelled,
         )
 
+    def _error(self, error: BaseException) -> None:
+        assert self.wake is not None
+        self.wake.on_error(error)
+        self._failed()
+
+    def _cancelled(self) -> None:
+        assert self.wake is not None
+        self.wake.cancel()
+        self._failed()
+
     def _done(self, result: Any) -> None:
+        if self.wake is not None:
+            self.wake.on_success()
         show_result(self.status, result)
         self._show_card(result)
         self.completeChanged.emit()
