@@ -78,7 +78,7 @@ class WakePanel(QWidget):
         self.link.setWordWrap(True)
         self.link.setOpenExternalLinks(False)  # opened off the Qt thread, through the context
         self.link.linkActivated.connect(self.open_wake_link)
-        self.wait_button = QPushButton("&Wait and re-test")
+        self.wait_button = QPushButton("Wait an&d re-test")
         self.wait_button.setAccessibleName("Wait for the instance and test again")
         self.wait_button.setToolTip("Test again automatically until the instance answers")
         self.wait_button.clicked.connect(self.start_waiting)
