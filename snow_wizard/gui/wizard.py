@@ -245,6 +245,39 @@ class ConnectionWizard(QWizard):
         self.credentials_page.fill_from_sandbox(sandbox)
         self.oauth_page.fill_from_sandbox(sandbox)
 
+    @staticmethod
+    def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
+        """Where to save a file ("" when the user cancels); tests replace this hook."""
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getSaveFileName(
+            parent, title, suggested, "Profile files (*.json)"
+        )
+        return path
+
+    def new_connection(self) -> None:
+        """Start over for another connection with a clean form (the sandbox keeps running)."""
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self._start_over)  # not inside the clicked button's own slot
+
+    def _start_over(self) -> None:
+        for page in self.all_pages():
+            page.cancel_work()
+        self.state = WizardState(sandbox=self.state.sandbox)
+        self.build_pages()
+        self.setStartId(int(PageId.PROFILES))
+        self.restart()  # to the profiles list, which now shows the saved connection
+        for pid in PageId:
+            if pid is PageId.PROFILES:
+                continue
+            old = self.page(int(pid))
+            self.removePage(int(pid))
+            old.deleteLater()
+            self._build_page(pid)
+        self.next()  # Back returns to the list
+        self.auth_page.basic.setFocus()
+
     def secret_values(self) -> list[str]:
         values: list[str] = []
         for page in self.all_pages():

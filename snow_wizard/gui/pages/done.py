@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -66,7 +65,11 @@ class DonePage(BasePage):
         self.export_button = QPushButton("&Export profile…")
         self.export_button.setAccessibleName("Export profile")
         self.export_button.setToolTip("A profile file without any secret, to give to your users")
-        self.export_button.clicked.connect(self.export_profile)
+        self.export_button.clicked.connect(lambda: self.export_profile())
+        self.new_button = QPushButton("New c&onnection")
+        self.new_button.setAccessibleName("New connection")
+        self.new_button.setToolTip("Set up another connection, starting with a clean form")
+        self.new_button.clicked.connect(lambda: self.wiz.new_connection())
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(QLabel("Command line:"))
@@ -85,6 +88,11 @@ class DonePage(BasePage):
         )
         layout.addWidget(self.export_note)
         layout.addWidget(self.status)
+        layout.addStretch(1)
+        again = QHBoxLayout()
+        again.addWidget(hint_label("Another instance or another integration?"), 1)
+        again.addWidget(self.new_button)
+        layout.addLayout(again)
         for w in (self.cli, self.python):
             w.setMaximumHeight(118)
 
@@ -113,9 +121,7 @@ class DonePage(BasePage):
         if profile is None:
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export profile", f"{profile.name}.json", "Profile files (*.json)"
-            )
+            path = self.wiz.ask_save_path(self, "Export profile", f"{profile.name}.json")
         if not path:
             return None
         try:

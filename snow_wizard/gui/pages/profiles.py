@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
@@ -210,9 +209,7 @@ class ProfilesPage(BasePage):
         if profile is None:
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export profile", f"{profile.name}.json", "Profile files (*.json)"
-            )
+            path = self.wiz.ask_save_path(self, "Export profile", f"{profile.name}.json")
         if not path:
             return None
         try:
