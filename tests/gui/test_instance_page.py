@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gui_helpers import go_to_instance, type_text
+from gui_helpers import click, go_to_instance, type_text
 
 from snow_wizard.core.profiles import AuthType, Profile
 
@@ -90,3 +90,23 @@ def test_a_taken_suggestion_gets_a_number(qtbot: Any, wizard: Any, ctx: Any) -> 
     go_to_instance(qtbot, wizard)
     type_text(qtbot, wizard.instance_page.instance_edit, "acme")
     assert wizard.instance_page.profile_name() == "acme-2"
+
+
+def test_a_taken_name_offers_the_next_free_one(qtbot: Any, wizard: Any, ctx: Any) -> None:
+    for name in ("prod", "prod-2"):
+        ctx.store.add(Profile(name=name, instance="https://prod.service-now.com",
+                              auth=AuthType.BASIC, username="u"))
+    go_to_instance(qtbot, wizard)
+    page = wizard.instance_page
+    type_text(qtbot, page.instance_edit, "acme")
+    assert not page.free_name_button.isVisible()
+    type_text(qtbot, page.name_edit, "prod")
+    assert "already exists" in page.name_check_message() and not page.isComplete()
+    button = page.free_name_button
+    assert button.isVisible() and button.text() == "Use 'prod-3'"  # prod-2 is taken too
+    assert "'prod-3'" in page.name_check_message()
+    click(qtbot, button)
+    assert page.profile_name() == "prod-3" and page.isComplete()
+    assert not button.isVisible() and page.name_message.text() == ""
+    type_text(qtbot, page.instance_edit, "other")  # the chosen name stays
+    assert page.profile_name() == "prod-3"

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -46,6 +47,12 @@ class InstancePage(BasePage):
         self.name_message.setObjectName("name_message")
         self.name_message.setAccessibleName("Profile name check")
         self.name_message.setWordWrap(True)
+        self.free_name_button = QPushButton()
+        self.free_name_button.setObjectName("use_free_name")
+        self.free_name_button.setAccessibleName("Use the suggested free profile name")
+        self.free_name_button.clicked.connect(self._use_free_name)
+        self.free_name_button.hide()
+        self._free_suggestion = ""
         self.sandbox_button = QPushButton("&Use the local sandbox")
         self.sandbox_button.setAccessibleName("Use the local sandbox")
         self.sandbox_button.setToolTip(
@@ -64,7 +71,8 @@ class InstancePage(BasePage):
         form.addRow(self._label("&Instance:", self.instance_edit),
                     self._with_message(self.instance_edit, self.preview))
         form.addRow(self._label("Profile na&me:", self.name_edit),
-                    self._with_message(self.name_edit, self.name_message))
+                    self._with_message(self.name_edit, self.name_message,
+                                       self.free_name_button))
         sandbox_box = QGroupBox("No instance at hand?")
         sandbox_layout = QVBoxLayout(sandbox_box)
         sandbox_layout.addWidget(hint_label(
@@ -93,13 +101,20 @@ class InstancePage(BasePage):
         self._instance_changed(self.instance_edit.text())
 
     @staticmethod
-    def _with_message(edit: QLineEdit, message: QLabel) -> QWidget:
+    def _with_message(edit: QLineEdit, message: QLabel, action: QWidget | None = None) -> QWidget:
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(edit)
-        column.addWidget(message)
+        if action is None:
+            column.addWidget(message)
+            return box
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(message, 1)
+        row.addWidget(action, 0, Qt.AlignmentFlag.AlignTop)
+        column.addLayout(row)
         return box
 
     @staticmethod
@@ -154,13 +169,17 @@ class InstancePage(BasePage):
     def _validate_name(self, text: str) -> None:
         name = text.strip()
         self._name_error = None
+        taken = False
         if name:
             try:
                 validate_profile_name(name)
                 if self._exists(name):
+                    taken = True
+                    self._free_suggestion = self._free_name(name)
                     self._name_error = (
-                        f"A profile named '{name}' already exists. Choose another name, or "
-                        "remove the old one from the profiles list first."
+                        f"A profile named '{name}' already exists. Use "
+                        f"'{self._free_suggestion}' or another name (or remove the old one "
+                        "from the profiles list first)."
                     )
             except SnowWizardError as e:
                 self._name_error = e.message + (f" {e.hint}" if e.hint else "")
@@ -168,7 +187,14 @@ class InstancePage(BasePage):
             self._show(self.name_message, self._name_error, ok=False)
         else:
             self.name_message.setText("")
+        self.free_name_button.setText(f"Use '{self._free_suggestion}'" if taken else "")
+        self.free_name_button.setVisible(taken)
         self.completeChanged.emit()
+
+    def _use_free_name(self) -> None:
+        self.name_edit.setText(self._free_suggestion)
+        self._name_edited = True  # the user chose it: a new instance does not replace it
+        self.name_edit.setFocus()
 
     def _exists(self, name: str) -> bool:
         try:
