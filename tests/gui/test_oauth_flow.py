@@ -207,3 +207,45 @@ def test_test_on_the_oauth_page_authorizes_for_the_next_page(
     assert wiz.authorize_page.isComplete()  # already authorized by the test
     assert "Authorized as admin" in wiz.authorize_page.status.plain_text()
     assert len(browser.urls) == 1
+
+
+def test_redirect_trap_times_out_with_the_url_to_register_and_authorize_again(
+    qtbot: Any, wizard: Any, sandbox: Any, browser: Any, callback_port: int
+) -> None:
+    """The app registers another Redirect URL: ServiceNow sends the browser there, the wizard's
+    callback never comes; the page says why, shows the URL to register, keeps every input."""
+    wiz = wizard
+    wiz.consent_timeout_s = 1.0
+    trap = sandbox.add_app("trap", redirect_urls=["http://localhost:9/elsewhere"],
+                           client_secret=DEMO_CLIENT_SECRET)
+    landed: list[str] = []
+
+    def person(url: str) -> bool:  # signs in and allows; the browser goes where it is sent
+        landed.append(sandbox.consent(url, follow=False))
+        return True
+
+    wiz.ctx.open_browser = person
+    page = _to_oauth_page(qtbot, wiz, sandbox, callback_port)
+    page.client_id.setText(trap.client_id)
+    click_next(qtbot, wiz)
+    wait_page(qtbot, wiz, PageId.AUTHORIZE)
+    auth = wiz.authorize_page
+    click(qtbot, auth.authorize_button)
+    wait_idle(qtbot, auth)
+    redirect = f"http://127.0.0.1:{callback_port}/callback"
+    assert landed and landed[0].startswith("http://localhost:9/elsewhere?")  # the trap
+    text = auth.status.plain_text()
+    assert "No answer came back from the browser within 1" in text
+    assert "silently redirects" in text and redirect in text
+    assert auth.redirect_field.isVisible() and auth.redirect_field.value() == redirect
+    assert not auth.isComplete() and auth.authorize_button.isEnabled()
+    assert page.client_id.text() == trap.client_id  # input kept
+    assert page.client_secret.text() == DEMO_CLIENT_SECRET
+
+    trap.redirect_urls.insert(0, redirect)  # the admin registers the right URL
+    wiz.ctx.open_browser = browser
+    browser.sandbox = sandbox
+    click(qtbot, auth.authorize_button)
+    qtbot.waitUntil(auth.isComplete, timeout=20000)
+    assert "Authorized as admin" in auth.status.plain_text()
+    assert not auth.redirect_field.isVisible()

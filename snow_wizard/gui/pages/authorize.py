@@ -36,7 +36,10 @@ async def authorize_and_identify(
     secret = wiz.oauth_page.client_secret.text()
     key = settings_key(settings, secret)
     wiz.state.tokens = None
-    tokens = await run_consent(settings, secret, open_browser=wiz.ctx.open_browser, on_url=on_url)
+    tokens = await run_consent(
+        settings, secret, open_browser=wiz.ctx.open_browser, on_url=on_url,
+        timeout=wiz.consent_timeout_s,
+    )
     progress("Authorized. Asking the instance who signed in…")
     instance = wiz.instance()
     assert instance is not None
@@ -103,6 +106,12 @@ class AuthorizePage(BasePage):
         self.url_field = CopyField(name="Authorization address")
         self.url_field.setObjectName("consent_url")
         self.sandbox_sign_in = SandboxSignIn()
+        self.redirect_label = QLabel(
+            "Register exactly this Redirect URL in the OAuth app, then authorize again:"
+        )
+        self.redirect_label.setWordWrap(True)
+        self.redirect_field = CopyField(name="Redirect URL to register")
+        self.redirect_field.setObjectName("redirect_to_register")
         self.result = QLabel()
         self.result.setObjectName("authorize_result")
         self.result.setWordWrap(True)
@@ -114,17 +123,27 @@ class AuthorizePage(BasePage):
         layout.addWidget(self.status)
         layout.addWidget(self.add_wake_panel(
             awake_text="The instance is awake. Click Authorize in the browser again."))
+        layout.addWidget(self.redirect_label)
+        layout.addWidget(self.redirect_field)
         layout.addWidget(self.url_label)
         layout.addWidget(self.url_field)
         layout.addWidget(self.result)
         layout.addStretch(1)
         self._show_url(None)
+        self._show_redirect(None)
 
     def _show_url(self, url: str | None) -> None:
         self.url_label.setVisible(bool(url))
         self.url_field.setVisible(bool(url))
         if url:
             self.url_field.set_value(url)
+
+    def _show_redirect(self, url: str | None) -> None:
+        """The Redirect URL to register, after a callback that never came (the redirect trap)."""
+        self.redirect_label.setVisible(bool(url))
+        self.redirect_field.setVisible(bool(url))
+        if url:
+            self.redirect_field.set_value(url)
 
     def current_key(self) -> tuple[object, ...] | None:
         try:
@@ -153,12 +172,14 @@ class AuthorizePage(BasePage):
             self.result.setText("")
             self.status.clear()
             self._show_url(None)
+            self._show_redirect(None)
 
     def isComplete(self) -> bool:
         return super().isComplete() and self.authorized()
 
     def start_authorize(self) -> None:
         self._show_url(None)
+        self._show_redirect(None)
         self.result.setText("")
         self.runner.start(
             self._authorize(),
@@ -169,6 +190,12 @@ class AuthorizePage(BasePage):
         )
 
     def _failed(self, error: BaseException) -> None:
+        self._show_url(None)
+        if getattr(error, "code", "") == "callback_timeout":
+            from snow_wizard.core.profiles import redirect_url_for
+
+            self._show_redirect(redirect_url_for(self.wiz.oauth_page.port.value()))
+            self.authorize_button.setFocus()
         if self.wake is not None:
             self.wake.on_error(error)
 
@@ -187,6 +214,7 @@ class AuthorizePage(BasePage):
         state = self.wiz.state
         expiry = dt.datetime.fromtimestamp(state.tokens.expires_at).strftime("%H:%M")
         self._show_url(None)
+        self._show_redirect(None)
         self.status.success(
             f"Authorized as {state.authorized_user}. The access token is valid until {expiry}; "
             "it is refreshed automatically with the refresh token."
