@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -87,6 +87,9 @@ def run_wizard(
     collector = MainThreadGC()
     collector.start()
     wizard = ConnectionWizard(ctx, settings=settings, lazy=True)
+    # The details dialog is there from the first paint on; its module loads only when needed.
+    hook = LazyExceptHook(wizard.secret_values, lambda: wizard)
+    hook.install()
     watcher: Any = _PaintWatcher(wizard) if exit_when_shown else None
     wizard.show()
     app.processEvents()  # the first page paints before the event-loop machinery loads
@@ -95,12 +98,8 @@ def run_wizard(
 
     import qasync  # after PySide6 (make_app set QT_API), so it picks PySide6
 
-    from snow_wizard.gui.crash import ExceptHook
-
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    hook = ExceptHook(wizard.secret_values, lambda: wizard)
-    hook.install()
     loop.set_exception_handler(hook.loop_handler)
     wizard.finished.connect(lambda _r: loop.stop())
     QTimer.singleShot(0, wizard.build_pages)  # the other pages, while the user reads
@@ -115,6 +114,45 @@ def run_wizard(
         collector.stop()
         del watcher
     return 0
+
+
+class LazyExceptHook:
+    """``sys.excepthook`` that costs nothing until used: ``gui.crash`` (the details dialog,
+    ~30-50 ms of imports: the Qt namespace, platform, traceback) loads on the first exception,
+    so the hook can be installed before the first paint."""
+
+    def __init__(self, secrets: Callable[[], Iterable[str]], parent: Callable[[], Any]) -> None:
+        self._secrets = secrets
+        self._parent = parent
+        self._hook: Any = None
+        self.previous = sys.excepthook
+
+    def hook(self) -> Any:
+        """The real :class:`snow_wizard.gui.crash.ExceptHook`, created on first use."""
+        if self._hook is None:
+            from snow_wizard.gui.crash import ExceptHook
+
+            self._hook = ExceptHook(self._secrets, self._parent)
+            self._hook.previous = self.previous
+        return self._hook
+
+    @property
+    def dialogs(self) -> list[Any]:
+        return [] if self._hook is None else list(self._hook.dialogs)
+
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        self.hook()(exc_type, exc, tb)
+
+    def loop_handler(self, loop: object, context: dict[str, object]) -> None:
+        self.hook().loop_handler(loop, context)
+
+    def install(self) -> None:
+        self.previous = sys.excepthook
+        sys.excepthook = self
+
+    def uninstall(self) -> None:
+        if sys.excepthook is self:
+            sys.excepthook = self.previous
 
 
 class _PaintWatcher:

@@ -24,6 +24,7 @@ def init(self, *a, **k):
         def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and not seen:
                 seen["modules"] = set(sys.modules)
+                seen["hook"] = type(sys.excepthook).__name__
             return False
     self._probe = Filter()
     self.installEventFilter(self._probe)
@@ -33,9 +34,10 @@ from snow_wizard.gui.app import main
 rc = main(["--exit-when-shown"])
 heavy = ("httpx2", "httpx", "keyring", "authlib", "truststore", "asyncio", "qasync",
          "snow_wizard.sandbox", "snow_wizard.core.servicenow", "snow_wizard.core.connections",
-         "snow_wizard.core.authorization", "snow_wizard.gui.pages.oauth_app")
+         "snow_wizard.core.authorization", "snow_wizard.gui.pages.oauth_app",
+         "snow_wizard.gui.crash")
 loaded = sorted(m for m in heavy if m in seen.get("modules", ()))
-print("painted" if seen else "never painted", rc, ",".join(loaded) or "-")
+print("painted" if seen else "never painted", rc, ",".join(loaded) or "-", seen.get("hook"))
 """
 
 
@@ -45,7 +47,8 @@ def test_first_paint_needs_no_network_keychain_or_event_loop_modules(tmp_path: P
     proc = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["painted", "0", "-"], proc.stdout
+    # the details dialog's hook is in place at the first paint, its module not loaded yet
+    assert proc.stdout.split() == ["painted", "0", "-", "LazyExceptHook"], proc.stdout
 
 
 def test_lazy_wizard_builds_the_other_pages_after_the_first(
@@ -62,3 +65,29 @@ def test_lazy_wizard_builds_the_other_pages_after_the_first(
     wiz.build_pages()  # idempotent
     assert len(wiz.pageIds()) == len(PageId)
     wiz.shutdown()
+
+
+def test_lazy_excepthook_shows_the_redacted_details_dialog(
+    qtbot: Any, wizard: Any, monkeypatch: Any
+) -> None:
+    from snow_wizard.gui.app import LazyExceptHook
+    from snow_wizard.gui.crash import REDACTED, ErrorDialog
+
+    wizard.credentials_page.password.setText("s3cret-value")
+    hook = LazyExceptHook(wizard.secret_values, lambda: wizard)
+    before = sys.excepthook
+    hook.install()
+    try:
+        assert sys.excepthook is hook and hook.dialogs == []
+        try:
+            raise RuntimeError("boom with s3cret-value inside")
+        except RuntimeError as e:
+            sys.excepthook(type(e), e, e.__traceback__)
+        dialogs = hook.dialogs
+        assert len(dialogs) == 1 and isinstance(dialogs[0], ErrorDialog)
+        details = dialogs[0].details.toPlainText()
+        assert "boom with" in details and REDACTED in details and "s3cret-value" not in details
+        dialogs[0].close()
+    finally:
+        hook.uninstall()
+    assert sys.excepthook is before
