@@ -226,6 +226,32 @@ class ConnectionWizard(QWizard):
         for pid in self.pageIds():
             if pid != current:
                 self.base_page(pid).cancel_work()
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self.focus_page)  # after QWizard's own focus handling
+
+    def focus_page(self) -> None:
+        """Keyboard focus where the user continues: the page's field to fill in, else the
+        button that moves on (QWizard leaves it on a Next button that may now be disabled)."""
+        page = cast("BasePage | None", self.currentPage())
+        if page is None:
+            return
+        target = page.focus_target()
+        if target is None or not (target.isEnabled() and target.isVisibleTo(self)):
+            target = self.forward_button()
+        if target is not None and target.isEnabled() and target.isVisibleTo(self):
+            from PySide6.QtCore import Qt
+
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def forward_button(self) -> QWidget | None:
+        """The visible Next, Save or Finish button."""
+        for which in (QWizard.WizardButton.CommitButton, QWizard.WizardButton.NextButton,
+                      QWizard.WizardButton.FinishButton):
+            button = self.button(which)
+            if button is not None and button.isVisibleTo(self):
+                return button
+        return None
 
     async def ensure_sandbox(self) -> Any:
         """Start the in-process sandbox once (owned by the wizard, stopped on exit)."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QRadioButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from snow_wizard.core.profiles import AuthType, Mode
@@ -123,6 +124,9 @@ class AuthTypePage(BasePage):
                 "integration runs. Only the app's client secret is stored."
             )
         self.mode_help.setText(text)
+
+    def focus_target(self) -> QWidget | None:
+        return self.auth_group.checkedButton()
 
     def has_input(self) -> bool:
         return False

@@ -222,6 +222,9 @@ class AuthorizePage(BasePage):
         self.result.setText("")
         self.completeChanged.emit()
 
+    def focus_target(self) -> QWidget | None:
+        return None if self.authorized() else self.authorize_button
+
     def secret_values(self) -> list[str]:
         return []
 

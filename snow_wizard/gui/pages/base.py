@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWizardPage
+from PySide6.QtWidgets import QWidget, QWizardPage
 
 from snow_wizard.gui.async_support import TaskRunner
 from snow_wizard.gui.widgets import StatusLine
@@ -26,8 +26,28 @@ class BasePage(QWizardPage):
         self.status = StatusLine(self)
         self.status.setObjectName("status")
         self.runner = TaskRunner(self.status, self)
-        self.runner.busyChanged.connect(lambda _busy: self.completeChanged.emit())
+        self.runner.busyChanged.connect(self._busy_changed)
         self.wake: WakePanel | None = None  # pages that test: the hibernating instance's panel
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.completeChanged.emit()
+        if not busy:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self._refocus)
+
+    def _refocus(self) -> None:
+        """After a call: while it ran, Next was disabled and Qt moved the focus to the page's
+        own button (Test credentials, ...), so Enter would run it again. Once the page is
+        complete, the focus goes where the user continues (typing in a field is left alone)."""
+        from PySide6.QtWidgets import QAbstractButton, QApplication
+
+        wiz = self.wizard()
+        if wiz is None or wiz.currentPage() is not self or not self.isComplete():
+            return
+        focus = QApplication.focusWidget()
+        if focus is None or (isinstance(focus, QAbstractButton) and self.isAncestorOf(focus)):
+            self.wiz.focus_page()
 
     @property
     def wiz(self) -> ConnectionWizard:
@@ -52,6 +72,10 @@ class BasePage(QWizardPage):
 
         self.wake = WakePanel(self, retry, **kw)
         return self.wake
+
+    def focus_target(self) -> QWidget | None:
+        """Where the keyboard focus goes when the page appears (None: the Next button)."""
+        return None
 
     def secret_values(self) -> list[str]:
         """Values on this page that must never appear in an error report."""

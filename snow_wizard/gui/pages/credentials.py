@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from snow_wizard.core.profiles import Mode
 from snow_wizard.gui.pages.base import BasePage
@@ -65,6 +72,11 @@ class CredentialsPage(BasePage):
 
     def has_credentials(self) -> bool:
         return bool(self.username.text().strip() and self.password.text())
+
+    def focus_target(self) -> QWidget | None:
+        if not self.username.text().strip():
+            return self.username
+        return self.password.edit if not self.password.text() else None
 
     def has_input(self) -> bool:
         return bool(self.username.text().strip() or self.password.text())

@@ -43,6 +43,18 @@ def python_snippet(profile: Profile) -> str:
     )
 
 
+def fit_height(edit: QPlainTextEdit) -> None:
+    """Tall enough for every line of the text (no scroll bar for a short snippet)."""
+    lines = max(1, edit.toPlainText().rstrip("\n").count("\n") + 1)
+    margins = edit.contentsMargins()
+    doc_margin = 2 * edit.document().documentMargin()
+    height = edit.fontMetrics().lineSpacing() * lines + doc_margin + margins.top()
+    edit.setFixedHeight(int(height + margins.bottom() + 4))
+    from PySide6.QtCore import Qt
+
+    edit.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # all of it shows
+
+
 class DonePage(BasePage):
     def __init__(self) -> None:
         super().__init__("Connection saved", "Here is how your scripts use it.")
@@ -70,31 +82,33 @@ class DonePage(BasePage):
         self.new_button.setAccessibleName("New connection")
         self.new_button.setToolTip("Set up another connection, starting with a clean form")
         self.new_button.clicked.connect(lambda: self.wiz.new_connection())
+        self.export_note = hint_label(
+            "Give your users the exported profile: they import it with "
+            "<code>snow-wizard import FILE</code>. It holds no secret (they enter the client "
+            "secret, then sign in themselves)."
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
-        layout.addWidget(QLabel("Command line:"))
-        layout.addWidget(self.cli)
-        layout.addWidget(self.copy_cli)
-        layout.addWidget(QLabel("Python:"))
-        layout.addWidget(self.python)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_python)
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        layout.addLayout(buttons)
-        self.export_note = hint_label(
-            "Users import the exported file with <code>snow-wizard import FILE</code>; it holds "
-            "no secret (they enter the client secret, then sign in themselves)."
-        )
-        layout.addWidget(self.export_note)
+        for title, edit, button in (("Command line:", self.cli, self.copy_cli),
+                                    ("Python:", self.python, self.copy_python)):
+            layout.addSpacing(6)
+            layout.addWidget(QLabel(title))
+            layout.addWidget(edit)
+            row = QHBoxLayout()
+            row.addWidget(button)
+            row.addStretch(1)
+            layout.addLayout(row)
+        layout.addSpacing(6)
+        export_row = QHBoxLayout()
+        export_row.addWidget(self.export_note, 1)
+        export_row.addWidget(self.export_button)
+        layout.addLayout(export_row)
         layout.addWidget(self.status)
         layout.addStretch(1)
         again = QHBoxLayout()
         again.addWidget(hint_label("Another instance or another integration?"), 1)
         again.addWidget(self.new_button)
         layout.addLayout(again)
-        for w in (self.cli, self.python):
-            w.setMaximumHeight(118)
 
     def initializePage(self) -> None:
         profile = self.wiz.state.saved_profile
@@ -106,6 +120,8 @@ class DonePage(BasePage):
         )
         self.cli.setPlainText(cli_lines(profile))
         self.python.setPlainText(python_snippet(profile))
+        for edit in (self.cli, self.python):
+            fit_height(edit)
         shared = profile.mode is Mode.USER_AUTHORIZE
         self.export_button.setVisible(shared)
         self.export_note.setVisible(shared)

@@ -136,6 +136,11 @@ class InstancePage(BasePage):
     def name_check_message(self) -> str:
         return plain(self.name_message.text())
 
+    def focus_target(self) -> QWidget | None:
+        if self._instance is None:
+            return self.instance_edit
+        return self.name_edit if self._name_error or not self.profile_name() else None
+
     def has_input(self) -> bool:
         return bool(self.instance_edit.text().strip() or self.name_edit.text().strip())
 

@@ -311,6 +311,11 @@ class OAuthAppPage(BasePage):
         self.client_id.setText(app.client_id)
         self.client_secret.setText(app.client_secret)
 
+    def focus_target(self) -> QWidget | None:
+        if not self.client_id.text().strip():
+            return self.client_id
+        return self.client_secret.edit if not self.client_secret.text() else None
+
     def has_input(self) -> bool:
         return bool(self.client_id.text().strip() or self.client_secret.text())
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from snow_wizard.core.profiles import AuthType, Mode, Profile
@@ -253,6 +254,9 @@ class ProfilesPage(BasePage):
         self.reload()
         self.status.success(f"Removed {name} ({', '.join(removed) or 'nothing else'}).")
         return removed
+
+    def focus_target(self) -> QWidget | None:
+        return self.table if self.table.rowCount() else self.new_button
 
     def has_input(self) -> bool:
         return False
