@@ -131,6 +131,7 @@ class WakePanel(QWidget):
         if self._page.runner.busy:
             self._page.runner.cancel()
         self.countdown.setText("Stopped waiting. The instance may still be waking up.")
+        self.wait_button.setFocus()
 
     def stop(self) -> None:
         self._timer.stop()
@@ -144,6 +145,7 @@ class WakePanel(QWidget):
     def start_waiting(self) -> None:
         self.attempts = 0
         self._set_waiting(True)
+        self.cancel_button.setFocus()  # the clicked button hides: keep the focus in the panel
         self._schedule()
 
     def _schedule(self) -> None:
@@ -178,8 +180,8 @@ class WakePanel(QWidget):
     def _show_link(self) -> None:
         url = html.escape(wake_url())
         self.link.setText(
-            f'Wake it: open <a href="{url}">{url}</a>, sign in and choose <i>Wake up</i>. '
-            "Waking takes a few minutes; Wait and re-test tries again until it answers."
+            f'<a href="{url}">Open the developer portal to wake the instance</a>. Waking '
+            "takes a few minutes: Wait and re-test tries again by itself until it answers."
         )
 
     def open_wake_link(self, url: str = "") -> None:

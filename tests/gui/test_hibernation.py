@@ -63,6 +63,7 @@ def test_wait_and_retest_succeeds_by_itself_once_the_instance_wakes(
 
     click(qtbot, panel.wait_button)
     assert panel.waiting and panel.cancel_button.isVisible()
+    assert panel.cancel_button.hasFocus()  # not Back, where Qt would move it
     assert "testing again in 1 s" in panel.countdown.text()
     qtbot.waitUntil(lambda: panel.attempts >= 2 and not page.runner.busy, timeout=10000)
     # still asleep: it goes on

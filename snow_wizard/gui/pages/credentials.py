@@ -50,9 +50,9 @@ class CredentialsPage(BasePage):
             "Users who sign in through SSO may have no local password: use OAuth instead."
         ))
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addStretch(1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.status)  # the result right under the button that asked for it
         layout.addWidget(self.add_wake_panel(self.start_test))
+        layout.addStretch(1)
         self.registerField("username", self.username)
         self.registerField("password", self.password.edit)
         self.username.textChanged.connect(self._changed)
