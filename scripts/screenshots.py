@@ -115,13 +115,13 @@ async def basic_path(wiz: Any, s: Shooter) -> None:
 async def oauth_path(wiz: Any, s: Shooter, port: int) -> None:
     from snow_wizard.gui.wizard import PageId
 
-    wiz.restart()
+    wiz.done_page.new_button.click()  # New connection: a clean form, the sandbox kept
     await until(lambda: wiz.currentId() == PageId.AUTH_TYPE)
     wiz.auth_page.oauth_custom.setChecked(True)
     await s.shot(wiz, "auth-type-oauth")
     next_(wiz)
     await until(lambda: wiz.currentId() == PageId.INSTANCE)
-    wiz.instance_page.fill_from_sandbox(wiz.state.sandbox)
+    wiz.use_sandbox(wiz.state.sandbox)
     wiz.instance_page.name_edit.setText("sandbox-oauth")
     next_(wiz)
     await until(lambda: wiz.currentId() == PageId.OAUTH_APP)

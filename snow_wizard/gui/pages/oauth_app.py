@@ -257,6 +257,7 @@ class OAuthAppPage(BasePage):
         self.message.setText(
             f'<span style="color:{ERROR_COLOR}">{html.escape(error)}</span>' if error else ""
         )
+        self.message.setVisible(bool(error))  # no empty line taken from the scroll area
         self.test_button.setEnabled(self.isComplete())
         self.completeChanged.emit()
 
