@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from snow_wizard.core.diagnosis import describe
 from snow_wizard.core.instance import Instance, parse_instance
 from snow_wizard.core.profiles import (
     AuthType,
@@ -25,9 +24,8 @@ from snow_wizard.core.profiles import (
     validate_port,
     validate_profile_name,
 )
-from snow_wizard.core.secret_store import SecretKind
+from snow_wizard.core.secret_store import SecretKind, missing_secret
 from snow_wizard.errors import (
-    KeychainError,
     ProfileExists,
     ProfileNotFound,
     SnowWizardError,
@@ -173,7 +171,7 @@ async def test_profile(ctx: Context, name: str, *, password: str | None = None) 
         else:
             secret = password or await ctx.secrets.get(name, SecretKind.PASSWORD)
             if not secret:
-                raise _missing(name, SecretKind.PASSWORD)
+                raise missing_secret(name, SecretKind.PASSWORD)
             auth = servicenow.basic_auth(profile.username or "", secret)
             kind = "basic"
         result = await servicenow.test_credentials(
@@ -187,11 +185,6 @@ async def test_profile(ctx: Context, name: str, *, password: str | None = None) 
 
 
 test_profile.__test__ = False  # type: ignore[attr-defined]
-
-
-def _missing(name: str, kind: SecretKind) -> KeychainError:
-    d = describe("missing_secret", kind=kind.value.replace("_", " "), profile=name)
-    return KeychainError(d.message, hint=d.hint, code="missing_secret")
 
 
 async def _store_record(ctx: Context, name: str, record: TestRecord) -> None:

@@ -37,6 +37,11 @@ def _keychain_error(code: str, **context: object) -> KeychainError:
     return KeychainError(d.message, hint=d.hint, code=code)
 
 
+def missing_secret(profile: str, kind: SecretKind) -> KeychainError:
+    """``missing_secret``: the keychain has no entry of this kind for the profile."""
+    return _keychain_error("missing_secret", kind=kind.value.replace("_", " "), profile=profile)
+
+
 class SecretBackend(Protocol):
     """The three blocking calls we need; keyring's module and MemoryBackend both fit."""
 
