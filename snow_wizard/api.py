@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 
 from snow_wizard.core.context import Context
 from snow_wizard.core.profiles import AuthType, Profile
-from snow_wizard.core.secret_store import SecretKind
-from snow_wizard.errors import KeychainError
+from snow_wizard.core.secret_store import SecretKind, missing_secret
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx2
@@ -49,14 +48,21 @@ def _auth(ctx: Context, profile: Profile, min_validity: float) -> httpx2.Auth:
         from snow_wizard.core.token_auth import ProfileTokenAuth
 
         return ProfileTokenAuth(ctx, profile.name, min_validity=min_validity)
-    from snow_wizard.core.diagnosis import describe
     from snow_wizard.core.servicenow import basic_auth
 
     password = ctx.secrets.get_sync(profile.name, SecretKind.PASSWORD)
     if not password or not profile.username:
-        d = describe("missing_secret", kind="password", profile=profile.name)
-        raise KeychainError(d.message, hint=d.hint, code="missing_secret")
+        raise missing_secret(profile.name, SecretKind.PASSWORD)
     return basic_auth(profile.username, password)
+
+
+def _target(
+    name: str, config_dir: Path | str | None, context: Context | None, min_validity: float
+) -> tuple[str, httpx2.Auth]:
+    """The base URL and auth for profile ``name``: what connect and aconnect share."""
+    ctx = _context(config_dir, context)
+    profile = ctx.store.get(name)
+    return profile.instance, _auth(ctx, profile, min_validity)
 
 
 def connect(
@@ -70,11 +76,8 @@ def connect(
     """An ``httpx2.Client`` for profile ``name``: base_url is the instance, auth is set."""
     from snow_wizard.core.servicenow import make_client
 
-    ctx = _context(config_dir, context)
-    profile = ctx.store.get(name)
-    return make_client(
-        base_url=profile.instance, auth=_auth(ctx, profile, min_validity), timeout=timeout
-    )
+    base_url, auth = _target(name, config_dir, context, min_validity)
+    return make_client(base_url=base_url, auth=auth, timeout=timeout)
 
 
 def aconnect(
@@ -88,8 +91,5 @@ def aconnect(
     """An ``httpx2.AsyncClient`` for profile ``name`` (use ``async with``)."""
     from snow_wizard.core.servicenow import make_async_client
 
-    ctx = _context(config_dir, context)
-    profile = ctx.store.get(name)
-    return make_async_client(
-        base_url=profile.instance, auth=_auth(ctx, profile, min_validity), timeout=timeout
-    )
+    base_url, auth = _target(name, config_dir, context, min_validity)
+    return make_async_client(base_url=base_url, auth=auth, timeout=timeout)
