@@ -103,7 +103,10 @@ async def test_basic(
 test_basic.__test__ = False  # type: ignore[attr-defined]
 
 
-def _record(ctx: Context, result: TestResult | None, code: str | None = None) -> TestRecord:
+def outcome_record(
+    ctx: Context, result: TestResult | None, code: str | None = None
+) -> TestRecord:
+    """What a profile remembers of a test: ok with who and how fast, or the error code."""
     if result is None:
         return TestRecord(ok=False, at=ctx.clock(), error=code or "error")
     return TestRecord(
@@ -144,7 +147,7 @@ async def add_basic_profile(
         mode=mode,
         username=username,
         created_at=ctx.clock(),
-        last_test=_record(ctx, result) if result else None,
+        last_test=outcome_record(ctx, result) if result else None,
     )
     secrets: dict[SecretKind, str] = {}
     if mode is Mode.PRE_AUTHORIZE and password:
@@ -163,9 +166,9 @@ async def test_profile(ctx: Context, name: str, *, password: str | None = None) 
     profile = await asyncio.to_thread(ctx.store.get, name)
     try:
         if profile.auth is AuthType.OAUTH:
-            from snow_wizard.core import authorization
+            from snow_wizard.core.token_refresh import get_access_token
 
-            token = await authorization.get_access_token(ctx, name)
+            token = await get_access_token(ctx, name)
             auth: Any = servicenow.BearerAuth(token)
             kind = "oauth"
         else:
@@ -178,9 +181,9 @@ async def test_profile(ctx: Context, name: str, *, password: str | None = None) 
             profile.parsed_instance, auth, auth_kind=kind, timeout=ctx.http_timeout, profile=name
         )
     except SnowWizardError as e:
-        await _store_record(ctx, name, _record(ctx, None, e.code))
+        await _store_record(ctx, name, outcome_record(ctx, None, e.code))
         raise
-    await _store_record(ctx, name, _record(ctx, result))
+    await _store_record(ctx, name, outcome_record(ctx, result))
     return result
 
 

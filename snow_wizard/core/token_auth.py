@@ -1,7 +1,7 @@
 """``httpx2.Auth`` for a saved OAuth profile: bearer token from the keychain, refreshed when it
 is about to expire or when the API answers 401 once, with the new token stored.
 
-Both flows share ``authorization.access_token_sync`` (a file lock makes the refresh happen once
+Both flows share ``token_refresh.access_token_sync`` (a file lock makes the refresh happen once
 across threads and processes); the async flow runs it in a worker thread.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from snow_wizard.core.authorization import access_token_sync
+from snow_wizard.core.token_refresh import access_token_sync
 
 if TYPE_CHECKING:  # pragma: no cover
     from snow_wizard.core.context import Context
