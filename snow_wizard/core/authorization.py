@@ -15,22 +15,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from snow_wizard.core import oauth
-from snow_wizard.core.connections import (
-    exists_error,
-    outcome_record,
-    save_profile,
-    validate_username,
-)
+from snow_wizard.core.connections import exists_error, outcome_record, save_profile
 from snow_wizard.core.instance import Instance
 from snow_wizard.core.loopback import LoopbackReceiver
 from snow_wizard.core.oauth import TokenSet
-from snow_wizard.core.profiles import (
-    AuthType,
-    Mode,
-    OAuthSettings,
-    Profile,
-    validate_profile_name,
-)
+from snow_wizard.core.profiles import AuthType, Mode, OAuthSettings, Profile
 from snow_wizard.core.secret_store import SecretKind, missing_secret
 from snow_wizard.core.token_refresh import (
     access_token_sync,
@@ -40,6 +29,7 @@ from snow_wizard.core.token_refresh import (
     save_tokens_sync,
     token_secrets,
 )
+from snow_wizard.core.validation import validate_profile_name, validate_username
 from snow_wizard.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover

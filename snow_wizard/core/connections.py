@@ -21,10 +21,9 @@ from snow_wizard.core.profiles import (
     OAuthSettings,
     Profile,
     TestRecord,
-    validate_port,
-    validate_profile_name,
 )
 from snow_wizard.core.secret_store import SecretKind, missing_secret
+from snow_wizard.core.validation import validate_port, validate_profile_name, validate_username
 from snow_wizard.errors import (
     ProfileExists,
     ProfileNotFound,
@@ -77,17 +76,6 @@ def exists_error(name: str) -> ProfileExists:
         f"A profile named '{name}' already exists.",
         hint="Choose another name, or remove it first with `snow-wizard remove`.",
     )
-
-
-def validate_username(username: str | None) -> str:
-    value = (username or "").strip()
-    if not value:
-        raise UsageError("Enter the user name.", code="invalid_username")
-    if len(value) > 255 or any(not c.isprintable() for c in value):
-        raise UsageError(
-            "The user name contains characters that cannot be in one.", code="invalid_username"
-        )
-    return value
 
 
 async def test_basic(

@@ -4,7 +4,8 @@ Profiles live in one JSON file, ``profiles.json``, in the platformdirs user conf
 ``snow-wizard`` (override: ``SNOW_WIZARD_CONFIG_DIR``). Writes are atomic (temp file + replace),
 mode 0600, carry a schema version, and are serialised across processes by a file lock. A file
 that is corrupt or from a newer version is reported (ConfigCorrupt) and never overwritten.
-Secrets live in the OS keychain (``secret_store``), keyed by profile name.
+Secrets live in the OS keychain (``secret_store``), keyed by profile name. The checks of what a
+user types (name, Client ID, port) are in ``validation``, re-exported here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,19 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from snow_wizard.core.instance import Instance, parse_endpoint_url, parse_instance
+from snow_wizard.core.validation import validate_client_id as validate_client_id
+from snow_wizard.core.validation import validate_port as validate_port
+from snow_wizard.core.validation import validate_profile_name as validate_profile_name
 from snow_wizard.errors import (
     ConfigCorrupt,
     InstanceError,
     ProfileError,
     ProfileExists,
-    ProfileNameError,
     ProfileNotFound,
 )
 
 SCHEMA_VERSION = 1
 PROFILES_FILE = "profiles.json"
 DEFAULT_REDIRECT_PORT = 8765
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class AuthType(str, Enum):
@@ -165,42 +166,6 @@ class Profile:
 
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
-
-
-def validate_profile_name(name: str) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ProfileNameError("Enter a profile name.")
-    if not _NAME.fullmatch(name):
-        raise ProfileNameError(
-            f"'{name[:40]}' is not a valid profile name.",
-            hint="Use 1–64 letters, digits, '-', '_' or '.', starting with a letter or digit.",
-        )
-    return name
-
-
-def validate_client_id(client_id: str) -> str:
-    value = (client_id or "").strip()
-    if not value:
-        raise ProfileNameError("Enter the Client ID from the OAuth app.", code="invalid_client_id")
-    if len(value) > 256 or any(c.isspace() or not c.isprintable() for c in value):
-        raise ProfileNameError(
-            "The Client ID contains spaces or characters that cannot be in one.",
-            hint="Copy it again from the OAuth app in the Application Registry.",
-            code="invalid_client_id",
-        )
-    return value
-
-
-def validate_port(port: int | str) -> int:
-    try:
-        value = int(port)
-    except (TypeError, ValueError):
-        raise ProfileNameError("The callback port must be a number.", code="invalid_port") from None
-    if not 1024 <= value <= 65535:
-        raise ProfileNameError(
-            "The callback port must be between 1024 and 65535.", code="invalid_port"
-        )
-    return value
 
 
 def default_config_dir() -> Path:
