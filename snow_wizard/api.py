@@ -48,7 +48,7 @@ def _auth(ctx: Context, profile: Profile, min_validity: float) -> httpx2.Auth:
         from snow_wizard.core.token_auth import ProfileTokenAuth
 
         return ProfileTokenAuth(ctx, profile.name, min_validity=min_validity)
-    from snow_wizard.core.servicenow import basic_auth
+    from snow_wizard.core.http_client import basic_auth
 
     password = ctx.secrets.get_sync(profile.name, SecretKind.PASSWORD)
     if not password or not profile.username:
@@ -74,7 +74,7 @@ def connect(
     context: Context | None = None,
 ) -> httpx2.Client:
     """An ``httpx2.Client`` for profile ``name``: base_url is the instance, auth is set."""
-    from snow_wizard.core.servicenow import make_client
+    from snow_wizard.core.http_client import make_client
 
     base_url, auth = _target(name, config_dir, context, min_validity)
     return make_client(base_url=base_url, auth=auth, timeout=timeout)
@@ -89,7 +89,7 @@ def aconnect(
     context: Context | None = None,
 ) -> httpx2.AsyncClient:
     """An ``httpx2.AsyncClient`` for profile ``name`` (use ``async with``)."""
-    from snow_wizard.core.servicenow import make_async_client
+    from snow_wizard.core.http_client import make_async_client
 
     base_url, auth = _target(name, config_dir, context, min_validity)
     return make_async_client(base_url=base_url, auth=auth, timeout=timeout)

@@ -233,7 +233,7 @@ async def send_token_request(
 ) -> TokenSet:
     import httpx2
 
-    from snow_wizard.core.servicenow import make_async_client
+    from snow_wizard.core.http_client import make_async_client
 
     own = client is None
     http = client if client is not None else make_async_client(timeout=timeout)
@@ -262,7 +262,7 @@ def send_token_request_sync(
 ) -> TokenSet:
     import httpx2
 
-    from snow_wizard.core.servicenow import make_client
+    from snow_wizard.core.http_client import make_client
 
     own = client is None
     http = client if client is not None else make_client(timeout=timeout)
@@ -310,7 +310,7 @@ async def revoke(
     """
     import httpx2
 
-    from snow_wizard.core.servicenow import make_async_client
+    from snow_wizard.core.http_client import make_async_client
 
     own = client is None
     http = client if client is not None else make_async_client(timeout=timeout)

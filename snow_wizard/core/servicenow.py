@@ -1,4 +1,5 @@
-"""The ServiceNow client: HTTP clients on the OS trust store, auth helpers, the credentials test.
+"""The ServiceNow credentials test (the HTTP clients and auth objects, from ``http_client``, are
+re-exported here).
 
 ``test_credentials`` calls ``GET /api/now/ui/user/current_user`` (falling back to the Table API
 on 404) and turns every failure into a ``ServiceNowError`` whose ``code`` is a diagnosis code.
@@ -9,17 +10,20 @@ The decisions are pure functions over a response or an exception (``diagnose_res
 from __future__ import annotations
 
 import asyncio
-import ssl
-import threading
 import time
-from collections.abc import Generator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx2
 
-from snow_wizard import __version__
 from snow_wizard.core.diagnosis import error
+from snow_wizard.core.http_client import (
+    BearerAuth,
+    basic_auth,
+    make_async_client,
+    make_client,
+    ssl_context,
+)
 from snow_wizard.core.instance import Instance
 from snow_wizard.core.responses import (
     RETRYABLE_STATUSES,
@@ -49,85 +53,6 @@ CURRENT_USER_PATH = "/api/now/ui/user/current_user"
 TABLE_USER_PATH = "/api/now/table/sys_user"
 RETRY_BUDGET_S = 10.0  # the most test_credentials waits in total for 429/5xx retries
 MAX_REDIRECTS = 3
-_USER_AGENT = f"snow-wizard/{__version__}"
-
-_ssl_lock = threading.Lock()
-_ssl_ctx: ssl.SSLContext | None = None
-
-
-def ssl_context() -> ssl.SSLContext:
-    """One ``truststore.SSLContext`` (the OS certificate store) for the whole process."""
-    global _ssl_ctx
-    with _ssl_lock:
-        if _ssl_ctx is None:
-            import truststore
-
-            _ssl_ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        return _ssl_ctx
-
-
-def _timeout(seconds: float) -> httpx2.Timeout:
-    return httpx2.Timeout(seconds, connect=min(seconds, 10.0))
-
-
-def _client_kwargs(
-    base_url: str | None, auth: httpx2.Auth | None, timeout: float
-) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "verify": ssl_context(),
-        "trust_env": True,  # HTTPS_PROXY / NO_PROXY from the environment
-        "timeout": _timeout(timeout),
-        "follow_redirects": False,  # never to another host silently: see _follow_redirects
-        "headers": {"Accept": "application/json", "User-Agent": _USER_AGENT},
-    }
-    if base_url:
-        kwargs["base_url"] = base_url
-    if auth is not None:
-        kwargs["auth"] = auth
-    return kwargs
-
-
-def make_async_client(
-    *, base_url: str | None = None, auth: httpx2.Auth | None = None, timeout: float = 15.0
-) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(**_client_kwargs(base_url, auth, timeout))
-
-
-def make_client(
-    *, base_url: str | None = None, auth: httpx2.Auth | None = None, timeout: float = 15.0
-) -> httpx2.Client:
-    return httpx2.Client(**_client_kwargs(base_url, auth, timeout))
-
-
-class BearerAuth(httpx2.Auth):
-    """A static bearer token. ``repr`` never shows it."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def auth_flow(
-        self, request: httpx2.Request
-    ) -> Generator[httpx2.Request, httpx2.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token='***')"
-
-
-class _BasicAuth(httpx2.BasicAuth):
-    def __init__(self, username: str, password: str) -> None:
-        super().__init__(username, password)
-        self.username = username
-
-    def __repr__(self) -> str:
-        return f"BasicAuth(username={self.username!r}, password='***')"
-
-
-def basic_auth(username: str, password: str) -> httpx2.Auth:
-    """HTTP Basic auth whose ``repr`` masks the password; ``.username`` stays readable."""
-    return _BasicAuth(username, password)
-
 
 @dataclass(frozen=True)
 class TestResult:
