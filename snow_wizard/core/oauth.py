@@ -53,9 +53,6 @@ class TokenSet:
             f"refresh_token={_mask(self.refresh_token)}, expires_at={self.expires_at:.0f})"
         )
 
-    def expires_within(self, seconds: float, *, now: float | None = None) -> bool:
-        return self.expires_at - (time.time() if now is None else now) <= seconds
-
 
 @dataclass(frozen=True)
 class PkcePair:
@@ -175,7 +172,7 @@ def parse_token_response(
         )
     if status in (400, 401, 403):
         raise diagnosis.error("token_exchange_failed", step=request.step, redirect_url=redirect_url)
-    if status >= 500 or status >= 300:
+    if status >= 300:
         raise diagnosis.error("server_error", status=status)
     if body is None:
         raise diagnosis.error(
@@ -222,6 +219,47 @@ def _http_error(exc: Exception, url: str, timeout: float) -> ServiceNowError:
     return diagnose_exception(exc, parse_instance(url), timeout=timeout)
 
 
+async def _post(
+    url: str, data: Mapping[str, str], headers: Mapping[str, str], *,
+    client: httpx2.AsyncClient | None, timeout: float,
+) -> httpx2.Response:
+    """One form POST on ``client`` (or a client of our own, closed after); transport errors
+    become diagnoses."""
+    import httpx2
+
+    from snow_wizard.core.http_client import make_async_client
+
+    own = client is None
+    http = client if client is not None else make_async_client(timeout=timeout)
+    try:
+        return await http.post(url, data=dict(data), headers=dict(headers))
+    except httpx2.TransportError as e:
+        raise _http_error(e, url, timeout) from None
+    finally:
+        if own:
+            await http.aclose()
+
+
+def _post_sync(
+    url: str, data: Mapping[str, str], headers: Mapping[str, str], *,
+    client: httpx2.Client | None, timeout: float,
+) -> httpx2.Response:
+    """Blocking form of ``_post``."""
+    import httpx2
+
+    from snow_wizard.core.http_client import make_client
+
+    own = client is None
+    http = client if client is not None else make_client(timeout=timeout)
+    try:
+        return http.post(url, data=dict(data), headers=dict(headers))
+    except httpx2.TransportError as e:
+        raise _http_error(e, url, timeout) from None
+    finally:
+        if own:
+            http.close()
+
+
 async def send_token_request(
     request: TokenRequest,
     *,
@@ -231,21 +269,8 @@ async def send_token_request(
     clock: Callable[[], float] = time.time,
     timeout: float = 15.0,
 ) -> TokenSet:
-    import httpx2
-
-    from snow_wizard.core.http_client import make_async_client
-
-    own = client is None
-    http = client if client is not None else make_async_client(timeout=timeout)
-    try:
-        response = await http.post(
-            request.url, data=dict(request.data), headers=dict(request.headers)
-        )
-    except httpx2.TransportError as e:
-        raise _http_error(e, request.url, timeout) from None
-    finally:
-        if own:
-            await http.aclose()
+    response = await _post(request.url, request.data, request.headers,
+                           client=client, timeout=timeout)
     return parse_token_response(
         response, request, redirect_url=redirect_url,
         previous_refresh_token=previous_refresh_token, clock=clock,
@@ -260,19 +285,8 @@ def send_token_request_sync(
     clock: Callable[[], float] = time.time,
     timeout: float = 15.0,
 ) -> TokenSet:
-    import httpx2
-
-    from snow_wizard.core.http_client import make_client
-
-    own = client is None
-    http = client if client is not None else make_client(timeout=timeout)
-    try:
-        response = http.post(request.url, data=dict(request.data), headers=dict(request.headers))
-    except httpx2.TransportError as e:
-        raise _http_error(e, request.url, timeout) from None
-    finally:
-        if own:
-            http.close()
+    response = _post_sync(request.url, request.data, request.headers,
+                          client=client, timeout=timeout)
     return parse_token_response(
         response, request, previous_refresh_token=previous_refresh_token, clock=clock
     )
@@ -308,21 +322,8 @@ async def revoke(
 
     The token goes in the form body (not the query string, which ends up in server logs).
     """
-    import httpx2
-
-    from snow_wizard.core.http_client import make_async_client
-
-    own = client is None
-    http = client if client is not None else make_async_client(timeout=timeout)
-    try:
-        response = await http.post(
-            settings.revoke_url, data={"token": token}, headers={"Accept": "application/json"}
-        )
-    except httpx2.TransportError as e:
-        raise _http_error(e, settings.revoke_url, timeout) from None
-    finally:
-        if own:
-            await http.aclose()
+    response = await _post(settings.revoke_url, {"token": token}, {"Accept": "application/json"},
+                           client=client, timeout=timeout)
     if response.status_code >= 400:
         raise diagnosis.error("server_error", status=response.status_code)
 
