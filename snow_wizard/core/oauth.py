@@ -1,5 +1,6 @@
-"""The OAuth protocol pieces, with no I/O policy: PKCE, state, the authorization URL, and the
-token endpoint requests (authorization code, refresh, password) and revocation.
+"""The OAuth protocol pieces, with no I/O policy: the token endpoint requests (authorization code,
+refresh, password), their answers, and revocation. The browser side (PKCE, state, the
+authorization URL) is ``consent_url``, re-exported here.
 
 ServiceNow specifics (SERVICENOW.md): ``state`` is required and must be plain (hex here);
 the token endpoint takes a form-encoded body only, with the client authenticated in the body by
@@ -14,23 +15,25 @@ API (``snow_wizard.connect``) and the async flows share everything but the trans
 from __future__ import annotations
 
 import base64
-import hashlib
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
 
 from snow_wizard.core import diagnosis
+from snow_wizard.core.consent_url import (
+    PkcePair,
+    authorization_url,
+    make_pkce,
+    make_state,
+    s256_challenge,
+)
 from snow_wizard.core.profiles import ClientAuth, OAuthSettings
 from snow_wizard.errors import OAuthError, ServiceNowError
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx2
 
-STATE_BYTES = 16  # 32 hex characters
-VERIFIER_BYTES = 48  # 64 URL-safe characters (RFC 7636 allows 43..128)
 DEFAULT_EXPIRES_IN = 1800.0  # ServiceNow's default access token lifespan
 
 
@@ -52,46 +55,6 @@ class TokenSet:
             f"TokenSet(access_token={_mask(self.access_token)}, "
             f"refresh_token={_mask(self.refresh_token)}, expires_at={self.expires_at:.0f})"
         )
-
-
-@dataclass(frozen=True)
-class PkcePair:
-    """A PKCE code verifier and its S256 challenge. ``repr`` masks the verifier."""
-
-    verifier: str = field(repr=False)
-    challenge: str
-
-    def __repr__(self) -> str:
-        return f"PkcePair(verifier='***', challenge={self.challenge!r})"
-
-
-def s256_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def make_pkce() -> PkcePair:
-    verifier = secrets.token_urlsafe(VERIFIER_BYTES)
-    return PkcePair(verifier=verifier, challenge=s256_challenge(verifier))
-
-
-def make_state() -> str:
-    """A fresh ``state``: hex only, as ServiceNow wants no special characters in it."""
-    return secrets.token_hex(STATE_BYTES)
-
-
-def authorization_url(settings: OAuthSettings, *, state: str, code_challenge: str) -> str:
-    """The consent URL: response_type=code, PKCE S256, hex state, no scope (ServiceNow)."""
-    params = {
-        "response_type": "code",
-        "client_id": settings.client_id,
-        "redirect_uri": settings.redirect_url,
-        "state": state,
-        "code_challenge": code_challenge,
-        "code_challenge_method": "S256",
-    }
-    sep = "&" if "?" in settings.authorize_url else "?"
-    return settings.authorize_url + sep + urlencode(params, quote_via=quote)
 
 
 # -- token endpoint requests -------------------------------------------------------------------
