@@ -10,8 +10,8 @@ is the one result: ``code`` → returned; ``error=access_denied`` → ``consent_
 else (neither code nor error) → ``callback_invalid``. Then the server closes.
 
 Binding happens before the browser opens, so a busy port fails at once (``port_in_use``,
-naming the holder when /proc tells). Timeouts raise ``callback_timeout``; cancelling the wait
-frees the port.
+naming the holder when /proc tells: ``ports``, run off the event loop). Timeouts raise
+``callback_timeout``; cancelling the wait frees the port.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import contextlib
 import errno
 import hmac
 import html
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from snow_wizard.core import diagnosis
+from snow_wizard.core.ports import describe_port_holder as describe_port_holder
 from snow_wizard.errors import OAuthError
 
 MAX_HEADER_BYTES = 8192
@@ -86,7 +86,7 @@ class LoopbackReceiver:
             )
         except OSError as e:
             if e.errno in (errno.EADDRINUSE, errno.EACCES, 10048, 10013):  # + WSA codes
-                holder = describe_port_holder(self.port)
+                holder = await asyncio.to_thread(describe_port_holder, self.port)  # walks /proc
                 raise diagnosis.error(
                     "port_in_use", port=self.port, holder=f" (by {holder})" if holder else ""
                 ) from None
@@ -271,33 +271,3 @@ def _page(ok: bool, detail: str) -> bytes:
         name = "callback_success.html" if ok else "callback_failure.html"
         _PAGES[ok] = (_resource_dir() / name).read_text(encoding="utf-8")
     return _PAGES[ok].replace("{{detail}}", html.escape(detail[:300], quote=True)).encode("utf-8")
-
-
-def describe_port_holder(port: int) -> str | None:
-    """'python3 (pid 1234)' for the process listening on 127.0.0.1/0.0.0.0:port, when Linux's
-    /proc says so (only our own user's processes are visible); None elsewhere."""
-    inodes = _listening_inodes(port)
-    if not inodes:
-        return None
-    with contextlib.suppress(OSError):
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            fd_dir = f"/proc/{pid}/fd"
-            with contextlib.suppress(OSError):
-                for fd in os.listdir(fd_dir):
-                    with contextlib.suppress(OSError):
-                        link = os.readlink(f"{fd_dir}/{fd}")
-                        if link.startswith("socket:[") and link[8:-1] in inodes:
-                            comm = Path(f"/proc/{pid}/comm").read_text().strip()
-                            return f"{comm} (pid {pid})"
-    return None
-
-
-def _listening_inodes(port: int) -> set[str]:
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                cols = line.split()
-                if len(cols) > 9 and cols[3] == "0A" and cols[1].endswith(f":{port:04X}"):
-                    inodes.add(cols[9])
-    return inodes
