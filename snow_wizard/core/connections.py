@@ -28,11 +28,12 @@ from snow_wizard.core.profiles import (
     Mode,
     Profile,
     TestRecord,
+    exists_error,
+    not_found_error,
 )
 from snow_wizard.core.secret_store import SecretKind, missing_secret
 from snow_wizard.core.validation import validate_profile_name, validate_username
 from snow_wizard.errors import (
-    ProfileExists,
     ProfileNotFound,
     SnowWizardError,
     UsageError,
@@ -89,13 +90,6 @@ async def _restore(ctx: Context, name: str, previous: Mapping[SecretKind, str | 
                 await ctx.secrets.delete(name, kind)
             else:
                 await ctx.secrets.set(name, kind, old)
-
-
-def exists_error(name: str) -> ProfileExists:
-    return ProfileExists(
-        f"A profile named '{name}' already exists.",
-        hint="Choose another name, or remove it first with `snow-wizard remove`.",
-    )
 
 
 async def test_basic(
@@ -229,7 +223,5 @@ async def remove_profile(ctx: Context, name: str, *, revoke: bool = False) -> li
             await asyncio.to_thread(ctx.store.remove, name)
             removed.append(f"profile {name}")
     if profile is None and not deleted:
-        raise ProfileNotFound(
-            f"No profile named '{name[:64]}'.", hint="`snow-wizard list` shows the profiles."
-        )
+        raise not_found_error(name)
     return removed

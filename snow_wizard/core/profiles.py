@@ -168,6 +168,19 @@ class Profile:
         return replace(self, **changes)
 
 
+def exists_error(name: str) -> ProfileExists:
+    return ProfileExists(
+        f"A profile named '{name}' already exists.",
+        hint="Choose another name, or remove it first with `snow-wizard remove`.",
+    )
+
+
+def not_found_error(name: str) -> ProfileNotFound:
+    return ProfileNotFound(
+        f"No profile named '{name[:64]}'.", hint="`snow-wizard list` shows the profiles."
+    )
+
+
 def default_config_dir() -> Path:
     override = os.environ.get("SNOW_WIZARD_CONFIG_DIR")
     if override:
@@ -191,9 +204,7 @@ class ProfileStore:
     def get(self, name: str) -> Profile:
         profiles = self._read()
         if name not in profiles:
-            raise ProfileNotFound(
-                f"No profile named '{name[:64]}'.", hint="`snow-wizard list` shows the profiles."
-            )
+            raise not_found_error(name)
         return profiles[name]
 
     def exists(self, name: str) -> bool:
@@ -204,23 +215,20 @@ class ProfileStore:
         validate_profile_name(profile.name)
         with self._locked() as profiles:
             if profile.name in profiles and not overwrite:
-                raise ProfileExists(
-                    f"A profile named '{profile.name}' already exists.",
-                    hint="Choose another name, or remove it first with `snow-wizard remove`.",
-                )
+                raise exists_error(profile.name)
             profiles[profile.name] = profile
 
     def update(self, name: str, change: Callable[[Profile], Profile]) -> Profile:
         with self._locked() as profiles:
             if name not in profiles:
-                raise ProfileNotFound(f"No profile named '{name[:64]}'.")
+                raise not_found_error(name)
             profiles[name] = updated = change(profiles[name])
             return updated
 
     def remove(self, name: str) -> Profile:
         with self._locked() as profiles:
             if name not in profiles:
-                raise ProfileNotFound(f"No profile named '{name[:64]}'.")
+                raise not_found_error(name)
             return profiles.pop(name)
 
     # -- the file ----------------------------------------------------------------------
