@@ -20,24 +20,24 @@ DEFAULT_PORT = 8765
 DEFAULT_TIMEOUT = 300.0
 
 
-def _port(text: str) -> int:
+def _port_between(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text[:20]}' is not a port number") from None
-    if not 1024 <= value <= 65535:
-        raise argparse.ArgumentTypeError("the port must be between 1024 and 65535")
+    if not low <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"the port must be between {low} and 65535")
     return value
+
+
+def _port(text: str) -> int:
+    """A callback port (unprivileged: the Redirect URL registered in the OAuth app names it)."""
+    return _port_between(text, 1024)
 
 
 def _server_port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text[:20]}' is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("the port must be between 0 and 65535")
-    return value
+    """The sandbox's port; 0 picks a free one."""
+    return _port_between(text, 0)
 
 
 def _seconds(text: str) -> float:

@@ -21,6 +21,7 @@ from snow_wizard.core.profiles import (
     AuthType,
     Mode,
     ProfileStore,
+    exists_error,
     validate_profile_name,
 )
 from snow_wizard.errors import KeychainError, ServiceNowError, SnowWizardError, UsageError
@@ -73,8 +74,6 @@ def cmd_add(args: argparse.Namespace) -> int:
     instance = parse_instance(args.instance)
     ctx = _context()
     if ctx.store.exists(name):
-        from snow_wizard.core.connections import exists_error
-
         raise exists_error(name)
     if args.auth == "basic":
         return _add_basic(ctx, args, name, instance.base_url)
@@ -196,7 +195,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     profile = connections.profile_from_export(data, name=args.name)
     ctx = _context()
     if ctx.store.exists(profile.name):
-        raise connections.exists_error(profile.name)
+        raise exists_error(profile.name)
     needed = connections.secrets_needed(profile)
     secrets: dict[str, str] = {}
     if SecretKind.CLIENT_SECRET in needed:

@@ -64,13 +64,13 @@ def add_oauth(ctx: Context, args: argparse.Namespace, name: str, instance: Insta
 
 
 def cmd_token(args: argparse.Namespace, ctx: Context) -> int:
-    from snow_wizard.core import authorization
+    from snow_wizard.core.token_refresh import get_access_token  # not the consent machinery
 
     if ctx.store.get(args.name).auth is not AuthType.OAUTH:
         raise UsageError(
             f"Profile '{args.name}' uses Basic authentication: it has no access token."
         )
-    say(run_async(authorization.get_access_token(ctx, args.name)))
+    say(run_async(get_access_token(ctx, args.name)))
     return 0
 
 
