@@ -1,8 +1,8 @@
 """The Application Registry checklist as data: steps, values to copy, deep links. No Qt here.
 
-The wizard shows these as interactive steps with checkboxes; the CLI can print them. Every value
-the user must paste into the instance comes from :func:`values_to_copy`, so the wizard, the CLI
-and the documentation show the same text.
+The wizard shows these as interactive steps with checkboxes. Every value
+the user must paste into the instance comes from :func:`values_to_copy`, so every place that
+shows them shows the same text.
 """
 
 from __future__ import annotations
@@ -80,15 +80,3 @@ def values_to_copy(settings: OAuthSettings) -> list[CopyValue]:
         CopyValue("token_url", "Token URL", settings.token_url),
         CopyValue("refresh_url", "Refresh URL", settings.refresh_url),
     ]
-
-
-def as_text(instance: Instance, settings: OAuthSettings) -> str:
-    """The whole checklist as plain text (CLI, docs)."""
-    lines = [f"Application Registry: {app_registry_url(instance)}", ""]
-    for i, step in enumerate(steps(settings.redirect_url), 1):
-        lines.append(f"{i}. {step.text}")
-        if step.detail:
-            lines.append(f"   {step.detail}")
-    lines.append("")
-    lines.extend(f"{v.label}: {v.value}" for v in values_to_copy(settings))
-    return "\n".join(lines)

@@ -24,15 +24,16 @@ HIBERNATION_MARKERS = ("instance-hibernating-page", "your instance is hibernatin
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503})
 _LOGIN_WORDS = ("login", "logon", "signin", "sign-in", "sso", "saml", "adfs", "okta", "auth")
 
+_PRIVATE_CA = (
+    "it is issued by a private or corporate certificate authority that is not in the OS "
+    "certificate store (a TLS-inspecting proxy looks like this)"
+)
 # OpenSSL verify codes -> what they mean for the user.
 _TLS_DETAILS = {
-    2: "it is issued by a private or corporate certificate authority that is not in the OS "
-    "certificate store (a TLS-inspecting proxy looks like this)",
+    2: _PRIVATE_CA,
     18: "the server presents a self-signed certificate",
-    19: "it is issued by a private or corporate certificate authority that is not in the OS "
-    "certificate store (a TLS-inspecting proxy looks like this)",
-    20: "it is issued by a private or corporate certificate authority that is not in the OS "
-    "certificate store (a TLS-inspecting proxy looks like this)",
+    19: _PRIVATE_CA,
+    20: _PRIVATE_CA,
     10: "the certificate has expired",
     9: "the certificate is not yet valid (check the computer's clock)",
     62: "the certificate is for another host name",
