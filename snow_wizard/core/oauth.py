@@ -15,6 +15,7 @@ API (``snow_wizard.connect``) and the async flows share everything but the trans
 from __future__ import annotations
 
 import base64
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -149,12 +150,19 @@ def parse_token_response(
     refresh = body.get("refresh_token")
     if not isinstance(refresh, str) or not refresh:
         refresh = previous_refresh_token  # ServiceNow does not rotate; keep the old one
-    try:
-        expires_in = float(body.get("expires_in", DEFAULT_EXPIRES_IN))
-    except (TypeError, ValueError):
-        expires_in = DEFAULT_EXPIRES_IN
+    expires_in = _expires_in(body)
     return TokenSet(access_token=access, refresh_token=refresh,
                     expires_at=clock() + expires_in, lifetime=expires_in)
+
+
+def _expires_in(body: dict[str, Any]) -> float:
+    """``expires_in`` in seconds; ServiceNow's default when it is missing, not a number, or not
+    finite (an infinite or NaN expiry would be stored in the profile and never, or always, due)."""
+    try:
+        seconds = float(body.get("expires_in", DEFAULT_EXPIRES_IN))
+    except (TypeError, ValueError):
+        return DEFAULT_EXPIRES_IN
+    return seconds if math.isfinite(seconds) else DEFAULT_EXPIRES_IN
 
 
 def _hibernating(response: httpx2.Response) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import socket
 import ssl
 import time
@@ -103,7 +104,13 @@ def error_envelope_message(response: httpx2.Response) -> str | None:
 
 
 def retry_after_seconds(response: httpx2.Response, *, now: float | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After`` (delta or HTTP date) or ``X-RateLimit-Reset``."""
+    """Seconds to wait from ``Retry-After`` (delta or HTTP date) or ``X-RateLimit-Reset``;
+    None when neither gives a finite number (``Retry-After: inf`` is no instruction)."""
+    seconds = _retry_after(response, now)
+    return seconds if seconds is None or math.isfinite(seconds) else None
+
+
+def _retry_after(response: httpx2.Response, now: float | None) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
     if value:
         try:
