@@ -104,7 +104,9 @@ def parse_endpoint_url(text: str, *, what: str = "URL") -> str:
     return instance.base_url + (path or "/")
 
 
-def _split(text: str, *, what: str, keep_path: bool = False) -> tuple[str, str, int | None, str]:
+def _checked_text(text: str, *, what: str) -> str:
+    """The input stripped, if it can be a URL at all: text, not empty, short, no spaces or
+    control characters."""
     if not isinstance(text, str):
         raise InstanceError(f"The {what} must be text.")
     value = text.strip()
@@ -118,7 +120,11 @@ def _split(text: str, *, what: str, keep_path: bool = False) -> tuple[str, str, 
         raise InstanceError(f"'{_show(value)}' contains a space.", hint="Remove the spaces.")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise InstanceError(f"The {what} contains a control character.")
+    return value
 
+
+def _split(text: str, *, what: str, keep_path: bool = False) -> tuple[str, str, int | None, str]:
+    value = _checked_text(text, what=what)
     had_scheme = "://" in value
     if not had_scheme:
         if value.startswith("//") or ":/" in value.split("/", 1)[0]:
@@ -145,9 +151,19 @@ def _split(text: str, *, what: str, keep_path: bool = False) -> tuple[str, str, 
     if port == 0:
         raise InstanceError("Port 0 is not a valid port.")
     host = _check_host(host, what=what)
+    scheme, host = _scheme_and_host(scheme if had_scheme else None, host, port)
+    path = parts.path if keep_path else ""
+    if keep_path and parts.query:
+        raise InstanceError(f"The {what} must not contain a query string ('?…').")
+    return scheme, host, port, path
 
+
+def _scheme_and_host(scheme: str | None, host: str, port: int | None) -> tuple[str, str]:
+    """The scheme rule (https, or http on loopback only; none typed: http for loopback, else
+    https) and the tenant rule (a bare name without a dot is ``<name>.service-now.com``)."""
     loopback = is_loopback_host(host)
-    if not had_scheme:
+    typed = scheme is not None
+    if scheme is None:
         # A bare loopback host is the sandbox, which speaks plain http.
         scheme = "http" if loopback else "https"
     if scheme == "http" and not loopback:
@@ -155,17 +171,14 @@ def _split(text: str, *, what: str, keep_path: bool = False) -> tuple[str, str, 
             "http:// is allowed only for 127.0.0.1 / localhost.",
             hint=f"Use https://{host}" + (f":{port}" if port else "") + " instead.",
         )
-    if not had_scheme and "." not in host and not loopback:
+    if not typed and "." not in host and not loopback:
         if port is not None:
             raise InstanceError(
                 f"'{_show(host)}' looks like a tenant name: tenant names take no port.",
                 hint="Enter the full host name, e.g. snow.example.com:8443.",
             )
         host = f"{host}.{SERVICE_NOW_DOMAIN}"
-    path = parts.path if keep_path else ""
-    if keep_path and parts.query:
-        raise InstanceError(f"The {what} must not contain a query string ('?…').")
-    return scheme, host, port, path
+    return scheme, host
 
 
 def _check_host(host: str, *, what: str) -> str:

@@ -172,6 +172,19 @@ def _redirect_error(response: httpx2.Response, instance: Instance) -> ServiceNow
     return error("not_servicenow", instance=instance, detail=f"it redirects to {host}")
 
 
+def _rate_limited(response: httpx2.Response) -> ServiceNowError:
+    """429: the instance's message, how long to wait and the rule, when it says them."""
+    wait = retry_after_seconds(response)
+    rule = response.headers.get("X-RateLimit-Rule", "")
+    message = error_envelope_message(response)
+    return error(
+        "rate_limited",
+        detail=f": {message}" if message else "",
+        retry_after=int(wait + 0.999) if wait is not None else "a few",
+        rule=f" ({rule})" if rule else "",
+    )
+
+
 def diagnose_response(
     response: httpx2.Response,
     instance: Instance,
@@ -196,15 +209,7 @@ def diagnose_response(
         message = error_envelope_message(response)
         return error("forbidden", detail=f": {message}" if message else "", instance=instance)
     if status == 429:
-        wait = retry_after_seconds(response)
-        rule = response.headers.get("X-RateLimit-Rule", "")
-        message = error_envelope_message(response)
-        return error(
-            "rate_limited",
-            detail=f": {message}" if message else "",
-            retry_after=int(wait + 0.999) if wait is not None else "a few",
-            rule=f" ({rule})" if rule else "",
-        )
+        return _rate_limited(response)
     if status >= 500:
         return error("server_error", status=status, instance=instance)
     if status == 404:

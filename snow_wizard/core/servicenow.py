@@ -34,6 +34,7 @@ from snow_wizard.core.responses import (
     redirect_target,
     retry_after_seconds,
 )
+from snow_wizard.errors import ServiceNowError
 
 __all__ = [
     "CURRENT_USER_PATH",
@@ -132,17 +133,7 @@ async def _table_fallback(call: _Call, auth_kind: str, profile: str | None) -> T
     """current_user answered 404: look the user up in sys_user by name (Basic knows it)."""
     username = getattr(call.auth, "username", None)
     if not username:
-        e = error(
-            "not_servicenow",
-            instance=call.instance,
-            detail=f"{CURRENT_USER_PATH} answered 404",
-        )
-        e.hint = (
-            "The instance has no current_user endpoint and the user name is not known, so the "
-            "Table API cannot be asked instead. Check the instance URL; if it is right, test "
-            "with Basic authentication once to confirm the REST API is reachable."
-        )
-        raise e
+        raise _no_fallback(call.instance)
     params = {
         "sysparm_query": f"user_name={username}",
         "sysparm_limit": "1",
@@ -173,6 +164,17 @@ async def _table_fallback(call: _Call, auth_kind: str, profile: str | None) -> T
         display_name=row.get("name") or None,
         profile=profile,
     )
+
+
+def _no_fallback(instance: Instance) -> ServiceNowError:
+    """current_user answered 404 and the user name is not known (OAuth): nothing to ask."""
+    e = error("not_servicenow", instance=instance, detail=f"{CURRENT_USER_PATH} answered 404")
+    e.hint = (
+        "The instance has no current_user endpoint and the user name is not known, so the "
+        "Table API cannot be asked instead. Check the instance URL; if it is right, test "
+        "with Basic authentication once to confirm the REST API is reachable."
+    )
+    return e
 
 
 def _total_count(response: httpx2.Response) -> int:
