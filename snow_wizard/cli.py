@@ -124,23 +124,10 @@ def _consent_options(group: argparse._ActionsContainer) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common()
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        parents=[common],
-        allow_abbrev=False,
-        description="Connect an integration to a ServiceNow instance. "
-        "Without a command: open the wizard.",
-    )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument(
-        "--exit-when-shown",
-        action="store_true",
-        help="(diagnostic) open the wizard, quit once its first page is painted",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_parser(sub, common)
+def _profile_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """list, show, test, token, authorize, remove, export and import."""
 
     def named(cmd: str, help_text: str, *, json_flag: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(cmd, parents=[common], help=help_text, allow_abbrev=False)
@@ -168,6 +155,26 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--name", type=_nonempty, help="profile name (default: the file's)")
     imp.add_argument("--client-secret-stdin", action="store_true")
     imp.add_argument("--password-stdin", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        allow_abbrev=False,
+        description="Connect an integration to a ServiceNow instance. "
+        "Without a command: open the wizard.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--exit-when-shown",
+        action="store_true",
+        help="(diagnostic) open the wizard, quit once its first page is painted",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_parser(sub, common)
+    _profile_commands(sub, common)
     doc = sub.add_parser("doctor", parents=[common], help="show the environment snow-wizard sees")
     doc.add_argument("--json", action="store_true", help="machine-readable output")
     sb = sub.add_parser(

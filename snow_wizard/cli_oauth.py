@@ -17,13 +17,14 @@ from snow_wizard.errors import UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from snow_wizard.core.context import Context
     from snow_wizard.core.instance import Instance
+    from snow_wizard.core.profiles import OAuthSettings
 
 
-def add_oauth(ctx: Context, args: argparse.Namespace, name: str, instance: Instance) -> int:
-    from snow_wizard.core import authorization
+def _settings(args: argparse.Namespace, instance: Instance) -> OAuthSettings:
+    """The OAuth app from ``add``'s flags (defaults derived from the instance)."""
     from snow_wizard.core.profiles import ClientAuth, OAuthSettings
 
-    settings = OAuthSettings.for_instance(
+    return OAuthSettings.for_instance(
         instance,
         args.client_id,
         authorize_url=args.authorize_url,
@@ -33,6 +34,12 @@ def add_oauth(ctx: Context, args: argparse.Namespace, name: str, instance: Insta
         redirect_port=args.redirect_port or DEFAULT_REDIRECT_PORT,
         client_auth=ClientAuth(args.client_auth),
     )
+
+
+def add_oauth(ctx: Context, args: argparse.Namespace, name: str, instance: Instance) -> int:
+    from snow_wizard.core import authorization
+
+    settings = _settings(args, instance)
     say(f"Redirect URL to register in the OAuth app: {settings.redirect_url}")
     secret = read_secret(
         "client secret", from_stdin=args.client_secret_stdin, flag="--client-secret-stdin"
