@@ -17,7 +17,14 @@ import httpx2
 
 from snow_wizard import __version__
 
-__all__ = ["BearerAuth", "basic_auth", "make_async_client", "make_client", "ssl_context"]
+__all__ = [
+    "BearerAuth",
+    "basic_auth",
+    "make_async_client",
+    "make_client",
+    "prepare_ssl_context",
+    "ssl_context",
+]
 
 _USER_AGENT = f"snow-wizard/{__version__}"
 
@@ -34,6 +41,16 @@ def ssl_context() -> ssl.SSLContext:
 
             _ssl_ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         return _ssl_ctx
+
+
+async def prepare_ssl_context() -> None:
+    """Build the process's SSL context in a worker thread when it is not built yet: the first
+    build imports truststore and loads the OS store (~50 ms), too long to hold an event loop
+    (in the wizard, the Qt thread). Async code calls this before making its first client."""
+    if _ssl_ctx is None:
+        import asyncio
+
+        await asyncio.to_thread(ssl_context)
 
 
 def _timeout(seconds: float) -> httpx2.Timeout:

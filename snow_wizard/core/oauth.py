@@ -198,9 +198,11 @@ async def _post(
     become diagnoses."""
     import httpx2
 
-    from snow_wizard.core.http_client import make_async_client
+    from snow_wizard.core.http_client import make_async_client, prepare_ssl_context
 
     own = client is None
+    if own:
+        await prepare_ssl_context()
     http = client if client is not None else make_async_client(timeout=timeout)
     try:
         return await http.post(url, data=dict(data), headers=dict(headers))

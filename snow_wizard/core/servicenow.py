@@ -22,6 +22,7 @@ from snow_wizard.core.http_client import (
     basic_auth,
     make_async_client,
     make_client,
+    prepare_ssl_context,
     ssl_context,
 )
 from snow_wizard.core.instance import Instance
@@ -101,6 +102,8 @@ async def test_credentials(
 ) -> TestResult:
     """Who am I, on ``instance`` with ``auth``; raise ServiceNowError with a diagnosis code."""
     own = client is None
+    if own:
+        await prepare_ssl_context()
     http = client if client is not None else make_async_client(timeout=timeout)
     call = _Call(instance, http, auth, timeout, max_retries)
     try:
