@@ -30,6 +30,7 @@ from snow_wizard.errors import (
     InstanceError,
     ProfileError,
     ProfileExists,
+    ProfileNameError,
     ProfileNotFound,
 )
 
@@ -190,6 +191,16 @@ def default_config_dir() -> Path:
     return Path(platformdirs.user_config_dir("snow-wizard", appauthor=False, roaming=True))
 
 
+def _load_entry(key: str, data: Any) -> Profile:
+    """One profile from the file, held to the rules a new one meets: a hand-edited name must
+    not reach a file path (the refresh lock is named after the profile) or differ from its key."""
+    profile = Profile.from_dict(data)
+    validate_profile_name(profile.name)
+    if key != profile.name:
+        raise ValueError("profile key and name differ")
+    return profile
+
+
 class ProfileStore:
     """The profiles file. Every method re-reads it, so CLI and wizard can run side by side."""
 
@@ -256,8 +267,9 @@ class ProfileStore:
                 hint="Upgrade snow-wizard to use these profiles.",
             )
         try:
-            return {name: Profile.from_dict(p) for name, p in data.get("profiles", {}).items()}
-        except (KeyError, TypeError, ValueError, AttributeError, InstanceError) as e:
+            return {name: _load_entry(name, p) for name, p in data.get("profiles", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError, InstanceError,
+                ProfileNameError) as e:
             raise ConfigCorrupt(  # (a list of profiles: AttributeError; a bad instance URL)
                 f"A profile in {self.path} is invalid; the file was left untouched.",
                 hint="Move it aside and add the profiles again.",

@@ -225,3 +225,20 @@ def test_oauth_settings_derive_from_the_instance_and_validate_custom_urls() -> N
     assert custom.token_url == custom.refresh_url == "https://gw.example.com/t"
     with pytest.raises(ProfileNameError):
         OAuthSettings.for_instance(inst, "cid", redirect_port=80)
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [("../escape", "../escape"), ("a/b", "a/b"), ("good", "other"), ("", "")],
+)
+def test_a_hand_edited_profile_name_is_reported_not_used(
+    tmp_path: Path, key: str, name: str
+) -> None:
+    # The refresh lock's path is built from the name: a '/' or '..' must never get that far.
+    store = ProfileStore(tmp_path)
+    entry = {"name": name, "instance": "https://acme.service-now.com", "auth": "basic"}
+    text = json.dumps({"schema_version": 1, "profiles": {key: entry}})
+    store.path.write_text(text)
+    with pytest.raises(ConfigCorrupt):
+        store.list()
+    assert store.path.read_text() == text
