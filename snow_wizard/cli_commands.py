@@ -158,17 +158,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from snow_wizard.core.connections import export_profile
+    from snow_wizard.core.profile_export import export_text, write_export
 
-    text = out.to_json(export_profile(_context(), args.name)) + "\n"
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"Cannot write {args.output}: {e.strerror}.") from None
+        write_export(_context(), args.name, args.output)
         print(f"Exported profile '{args.name}' to {args.output} (no secrets).", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(export_text(_context(), args.name))
     return 0
 
 

@@ -8,7 +8,9 @@ field (the file may come from anyone) and asks for the secrets the profile needs
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from snow_wizard.core.instance import parse_instance
@@ -41,6 +43,22 @@ def export_profile(ctx: Context, name: str) -> dict[str, object]:
         oauth["client_auth"] = profile.oauth.client_auth.value
         data["oauth"] = oauth
     return data
+
+
+def export_text(ctx: Context, name: str) -> str:
+    """The export file's text (JSON), for a file or stdout."""
+    return json.dumps(export_profile(ctx, name), indent=2) + "\n"
+
+
+def write_export(ctx: Context, name: str, path: str | Path) -> Path:
+    """Write the export file; an unwritable path is a UsageError naming it."""
+    target = Path(path)
+    text = export_text(ctx, name)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"Cannot write {target}: {e.strerror}.") from None
+    return target
 
 
 def _bad_file(why: str) -> UsageError:

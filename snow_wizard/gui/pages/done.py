@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from snow_wizard.core.profiles import Mode, Profile
+from snow_wizard.errors import SnowWizardError
 from snow_wizard.gui.pages.base import BasePage
 from snow_wizard.gui.widgets import hint_label
 
@@ -131,7 +131,7 @@ class DonePage(BasePage):
         self.status.success("Copied to the clipboard.")
 
     def export_profile(self, path: str | None = None) -> Path | None:
-        from snow_wizard.core.connections import export_profile
+        from snow_wizard.core.profile_export import write_export
 
         profile = self.wiz.state.saved_profile
         if profile is None:
@@ -141,10 +141,9 @@ class DonePage(BasePage):
         if not path:
             return None
         try:
-            data = export_profile(self.wiz.ctx, profile.name)
-            Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        except Exception as e:  # shown, not raised
+            written = write_export(self.wiz.ctx, profile.name, path)
+        except SnowWizardError as e:  # shown, not raised
             self.status.show_error(e)
             return None
         self.status.success(f"Exported to {path} (no secret in it).")
-        return Path(path)
+        return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +203,7 @@ class ProfilesPage(BasePage):
             )
 
     def export_selected(self, path: str | None = None) -> Path | None:
-        from snow_wizard.core.connections import export_profile
+        from snow_wizard.core.profile_export import write_export
 
         profile = self.selected()
         if profile is None:
@@ -214,13 +213,12 @@ class ProfilesPage(BasePage):
         if not path:
             return None
         try:
-            data = export_profile(self.wiz.ctx, profile.name)
-            Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        except (SnowWizardError, OSError) as e:
+            written = write_export(self.wiz.ctx, profile.name, path)
+        except SnowWizardError as e:  # shown, not raised
             self.status.show_error(e)
             return None
         self.status.success(f"Exported {profile.name} to {path} (no secret in it).")
-        return Path(path)
+        return written
 
     def remove_selected(self, *, confirm: bool = True, revoke: bool = False) -> None:
         profile = self.selected()
