@@ -217,14 +217,18 @@ async def authorize_basic_profile(
 
 
 # -- revocation ------------------------------------------------------------------------------
-async def revoke_tokens(ctx: Context, name: str) -> None:
-    """Revoke the profile's refresh and access tokens on the instance (keychain untouched)."""
+async def revoke_tokens(ctx: Context, name: str) -> int:
+    """Revoke the profile's refresh and access tokens on the instance (keychain untouched);
+    return how many there were to revoke (0 for a profile nobody has authorized yet)."""
     profile = await asyncio.to_thread(ctx.store.get, name)
     settings = oauth_settings(profile)
+    revoked = 0
     for kind in (SecretKind.REFRESH_TOKEN, SecretKind.ACCESS_TOKEN):
         token = await ctx.secrets.get(name, kind)
         if token:
             await oauth.revoke(settings, token, timeout=ctx.http_timeout)
+            revoked += 1
+    return revoked
 
 
 async def _revoke_quietly(settings: OAuthSettings, tokens: TokenSet) -> None:

@@ -212,8 +212,10 @@ async def remove_profile(ctx: Context, name: str, *, revoke: bool = False) -> li
         from snow_wizard.core import authorization
 
         try:
-            await authorization.revoke_tokens(ctx, name)
-            removed.append("tokens revoked on the instance")
+            if await authorization.revoke_tokens(ctx, name):
+                removed.append("tokens revoked on the instance")
+            else:
+                removed.append("no tokens to revoke (not authorized yet)")
         except SnowWizardError as e:
             removed.append(f"tokens NOT revoked ({e.message})")
     deleted = await ctx.secrets.delete_all(name)

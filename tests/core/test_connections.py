@@ -250,3 +250,17 @@ def test_real_keychain_add_test_remove(
                                                           f"profile {name}"]
     assert real_keychain.get_sync(name, SecretKind.PASSWORD) is None
     assert sandbox.demo_user.password not in files_text(config_dir)
+
+
+def test_remove_revoke_of_a_profile_nobody_authorized_says_there_was_nothing_to_revoke(
+    memory_ctx: Context,
+) -> None:
+    # A user-authorize profile holds only the app: "tokens revoked" would be a false report.
+    inst = parse_instance("acme")
+    profile = Profile(name="shared", instance=inst.base_url, auth=AuthType.OAUTH,
+                      mode=Mode.USER_AUTHORIZE, oauth=OAuthSettings.for_instance(inst, "cid-1"))
+    run(connections.save_profile(memory_ctx, profile, {SecretKind.CLIENT_SECRET: "cs-secret"}))
+    removed = run(connections.remove_profile(memory_ctx, "shared", revoke=True))
+    assert removed[0] == "no tokens to revoke (not authorized yet)"
+    assert "tokens revoked on the instance" not in removed
+    assert "profile shared" in removed
