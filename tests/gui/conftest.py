@@ -10,13 +10,17 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import asyncio
 import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gui_helpers import DEMO_CLIENT_SECRET, DEMO_PASSWORD
+from wizard_driver import (
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    main_thread_collection,
+    running_qasync_loop,
+)
 
 
 def free_port() -> int:
@@ -27,39 +31,14 @@ def free_port() -> int:
 
 @pytest.fixture(autouse=True)
 def main_thread_gc(qapp: Any) -> Iterator[None]:
-    """As in the app: garbage (Qt widgets in cycles) is collected on the Qt thread only."""
-    from snow_wizard.gui.async_support import MainThreadGC
-
-    collector = MainThreadGC()
-    collector.start()
-    yield
-    collector.stop()
-    collector.deleteLater()
+    with main_thread_collection():
+        yield
 
 
 @pytest.fixture
 def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop that counts as running while pytest-qt processes Qt events."""
-    import qasync
-
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    try:
+    with running_qasync_loop(qapp) as loop:
         yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        deadline = time.monotonic() + 5
-        while any(not t.done() for t in pending) and time.monotonic() < deadline:
-            qapp.processEvents()
-            time.sleep(0.005)
-        # loop.stop() would call QApplication.exit(), which leaves Qt's timers dead for the
-        # tests that follow; an already-running qasync loop is ended by hand instead.
-        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-        asyncio.events._set_running_loop(None)
-        loop.close()
-        asyncio.set_event_loop(None)
 
 
 @pytest.fixture

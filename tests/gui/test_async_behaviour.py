@@ -7,7 +7,8 @@ import itertools
 import time
 from typing import Any
 
-from gui_helpers import (
+from PySide6.QtCore import Qt, QTimer
+from wizard_driver import (
     DEMO_PASSWORD,
     click,
     click_back,
@@ -18,7 +19,6 @@ from gui_helpers import (
     wait_idle,
     wait_page,
 )
-from PySide6.QtCore import Qt, QTimer
 
 from snow_wizard.gui.wizard import PageId
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gui_helpers import (
+from wizard_driver import (
     DEMO_PASSWORD,
     click,
     click_next,

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gui_helpers import (
+from PySide6.QtGui import QGuiApplication
+from wizard_driver import (
     DEMO_CLIENT_SECRET,
     click,
     click_back,
@@ -17,7 +18,6 @@ from gui_helpers import (
     type_text,
     wait_page,
 )
-from PySide6.QtGui import QGuiApplication
 
 from snow_wizard.core.connections import profile_from_export
 from snow_wizard.core.profiles import Mode

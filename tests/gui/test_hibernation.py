@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from gui_helpers import (
+from wizard_driver import (
     DEMO_PASSWORD,
     click,
     click_next,

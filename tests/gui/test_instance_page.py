@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gui_helpers import click, go_to_instance, type_text
+from wizard_driver import click, go_to_instance, type_text
 
 from snow_wizard.core.profiles import AuthType, Profile
 

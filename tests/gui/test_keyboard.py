@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gui_helpers import DEMO_PASSWORD, TIMEOUT_MS, wait_page
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from wizard_driver import DEMO_PASSWORD, TIMEOUT_MS, wait_page
 
 from snow_wizard.gui.wizard import PageId
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gui_helpers import (
+from wizard_driver import (
     DEMO_CLIENT_SECRET,
     click,
     click_next,

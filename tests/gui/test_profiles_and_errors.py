@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gui_helpers import DEMO_CLIENT_SECRET, DEMO_PASSWORD, click, wait_idle, wait_page
+from wizard_driver import DEMO_CLIENT_SECRET, DEMO_PASSWORD, click, wait_idle, wait_page
 
 from snow_wizard.core.profiles import AuthType, Mode, OAuthSettings, Profile
 from snow_wizard.core.secret_store import SecretKind

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gui_helpers import click, go_to_instance, type_text, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+from wizard_driver import click, go_to_instance, type_text, wait_idle
 
 from snow_wizard.core.profiles import Mode
 from snow_wizard.gui.app import display_problem, headless_message
@@ -192,8 +192,8 @@ def test_mnemonics_are_unique_on_every_page(wizard: Any) -> None:
 
 
 def test_sandbox_sign_in_hint_on_the_authorize_page(qtbot: Any, wizard: Any) -> None:
-    from gui_helpers import click_next, wait_page
     from PySide6.QtGui import QGuiApplication
+    from wizard_driver import click_next, wait_page
 
     go_to_instance(qtbot, wizard, oauth=True)
     click(qtbot, wizard.instance_page.sandbox_button)

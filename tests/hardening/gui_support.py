@@ -1,62 +1,40 @@
 """Fixtures and helpers for driving the real wizard (pytest-qt, offscreen, qasync loop).
 
 Import the fixtures into a test module: ``from hardening.gui_support import aloop, ...``.
-The same approach as tests/gui (whose conftest cannot be shared across directories).
+The loop and the clicking come from tests/wizard_driver.py, as in tests/gui.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
+from wizard_driver import (
+    TIMEOUT_MS,
+    click,
+    click_next,
+    main_thread_collection,
+    running_qasync_loop,
+    type_text,
+    wait_page,
+)
 
 from snow_wizard.gui.wizard import PageId
-
-TIMEOUT_MS = 20000
 
 
 @pytest.fixture
 def main_thread_gc(qapp: Any) -> Iterator[None]:
-    """As in the app: garbage (Qt widgets in cycles) is collected on the Qt thread only."""
-    from snow_wizard.gui.async_support import MainThreadGC
-
-    collector = MainThreadGC()
-    collector.start()
-    yield
-    collector.stop()
-    collector.deleteLater()
+    with main_thread_collection():
+        yield
 
 
 @pytest.fixture
 def aloop(main_thread_gc: None, qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop that counts as running while pytest-qt processes Qt events."""
-    import qasync
-
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    try:
+    with running_qasync_loop(qapp) as loop:
         yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        deadline = time.monotonic() + 5
-        while any(not t.done() for t in pending) and time.monotonic() < deadline:
-            qapp.processEvents()
-            time.sleep(0.005)
-        # loop.stop() would call QApplication.exit(), which leaves Qt's timers dead for the
-        # tests that follow; an already-running qasync loop is ended by hand instead (as in
-        # tests/gui/conftest.py).
-        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-        asyncio.events._set_running_loop(None)
-        loop.close()
-        asyncio.set_event_loop(None)
 
 
 @pytest.fixture
@@ -84,36 +62,6 @@ def make_wizard(qtbot: Any, aloop: Any, qsettings: Any) -> Iterator[Callable[[An
     for wiz in made:
         wiz._confirm_close = False
         wiz.shutdown()
-
-
-def click(qtbot: Any, button: Any) -> None:
-    assert button.isEnabled(), f"{button.text()!r} is disabled"
-    if isinstance(button, (QRadioButton, QCheckBox)):
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
-    else:
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def click_next(qtbot: Any, wiz: Any) -> None:
-    page = wiz.currentPage()
-    which = (QWizard.WizardButton.CommitButton if page.isCommitPage()
-             else QWizard.WizardButton.NextButton)
-    click(qtbot, wiz.button(which))
-
-
-def wait_page(qtbot: Any, wiz: Any, page: PageId) -> None:
-    qtbot.waitUntil(lambda: wiz.currentId() == int(page), timeout=TIMEOUT_MS)
-
-
-def wait_idle(qtbot: Any, page: Any) -> None:
-    qtbot.waitUntil(lambda: not page.runner.busy, timeout=TIMEOUT_MS)
-
-
-def type_text(qtbot: Any, edit: Any, text: str) -> None:
-    edit.setFocus()
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
 
 
 def new_connection(qtbot: Any, wiz: Any, url: str, name: str, *, oauth: bool = False) -> None:

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QTextEdit
+from wizard_driver import click, click_next, wait_page
 
 from hardening.fault_keyrings import HangingKeyring, LockedKeyring, WriteFailsKeyring
 from hardening.figures import FAULTS, record
-from hardening.gui_support import basic_to_save, click, click_next, oauth_to_save, wait_page
+from hardening.gui_support import basic_to_save, oauth_to_save
 from hardening.leak_scan import assert_no_secret, files_under, forms
 from snow_wizard.core.context import Context
 from snow_wizard.core.diagnosis import describe

@@ -1,7 +1,13 @@
-"""Driving the wizard like a person: clicks and typing through pytest-qt."""
+"""Driving the wizard like a person (clicks and typing through pytest-qt), and the qasync loop
+and Qt-thread garbage collection the wizard's fixtures set up. Shared by tests/gui and
+tests/hardening (a conftest cannot be shared across directories; this module can)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -9,9 +15,48 @@ from PySide6.QtWidgets import QCheckBox, QRadioButton, QWizard
 
 from snow_wizard.gui.wizard import PageId
 
-TIMEOUT_MS = 15000
+TIMEOUT_MS = 20000  # generous: a loaded 2-core CI machine
 DEMO_PASSWORD = "demo-Passw0rd!"  # the sandbox's demo user, in these tests
 DEMO_CLIENT_SECRET = "demo-client-s3cret"  # the sandbox's demo OAuth app, in these tests
+
+
+@contextlib.contextmanager
+def main_thread_collection() -> Iterator[None]:
+    """As in the app: garbage (Qt widgets in cycles) is collected on the Qt thread only."""
+    from snow_wizard.gui.async_support import MainThreadGC
+
+    collector = MainThreadGC()
+    collector.start()
+    try:
+        yield
+    finally:
+        collector.stop()
+        collector.deleteLater()
+
+
+@contextlib.contextmanager
+def running_qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop that counts as running while pytest-qt processes Qt events."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        deadline = time.monotonic() + 5
+        while any(not t.done() for t in pending) and time.monotonic() < deadline:
+            qapp.processEvents()
+            time.sleep(0.005)
+        # loop.stop() would call QApplication.exit(), which leaves Qt's timers dead for the
+        # tests that follow; an already-running qasync loop is ended by hand instead.
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 def click(qtbot: Any, button: Any) -> None:
