@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget, QWizardPage
 
+from snow_wizard.errors import SnowWizardError
 from snow_wizard.gui.async_support import TaskRunner
 from snow_wizard.gui.widgets import StatusLine
 
@@ -76,6 +78,23 @@ class BasePage(QWizardPage):
     def focus_target(self) -> QWidget | None:
         """Where the keyboard focus goes when the page appears (None: the Next button)."""
         return None
+
+    def export_to_file(self, name: str, path: str | None = None) -> Path | None:
+        """Export profile ``name`` (never a secret) to ``path``, or to a file the user picks;
+        the outcome goes to the status line. None when cancelled or failed."""
+        from snow_wizard.core.profile_export import write_export
+
+        if not path:
+            path = self.wiz.ask_save_path(self, "Export profile", f"{name}.json")
+        if not path:
+            return None
+        try:
+            written = write_export(self.wiz.ctx, name, path)
+        except SnowWizardError as e:  # shown, not raised
+            self.status.show_error(e)
+            return None
+        self.status.success(f"Exported {name} to {written} (no secret in it).")
+        return written
 
     def secret_values(self) -> list[str]:
         """Values on this page that must never appear in an error report."""

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
 )
 
 from snow_wizard.core.profiles import Mode, Profile
-from snow_wizard.errors import SnowWizardError
 from snow_wizard.gui.pages.base import BasePage
 from snow_wizard.gui.widgets import hint_label
 
@@ -131,19 +130,5 @@ class DonePage(BasePage):
         self.status.success("Copied to the clipboard.")
 
     def export_profile(self, path: str | None = None) -> Path | None:
-        from snow_wizard.core.profile_export import write_export
-
         profile = self.wiz.state.saved_profile
-        if profile is None:
-            return None
-        if not path:
-            path = self.wiz.ask_save_path(self, "Export profile", f"{profile.name}.json")
-        if not path:
-            return None
-        try:
-            written = write_export(self.wiz.ctx, profile.name, path)
-        except SnowWizardError as e:  # shown, not raised
-            self.status.show_error(e)
-            return None
-        self.status.success(f"Exported to {path} (no secret in it).")
-        return written
+        return None if profile is None else self.export_to_file(profile.name, path)

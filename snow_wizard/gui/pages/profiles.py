@@ -203,22 +203,8 @@ class ProfilesPage(BasePage):
             )
 
     def export_selected(self, path: str | None = None) -> Path | None:
-        from snow_wizard.core.profile_export import write_export
-
         profile = self.selected()
-        if profile is None:
-            return None
-        if not path:
-            path = self.wiz.ask_save_path(self, "Export profile", f"{profile.name}.json")
-        if not path:
-            return None
-        try:
-            written = write_export(self.wiz.ctx, profile.name, path)
-        except SnowWizardError as e:  # shown, not raised
-            self.status.show_error(e)
-            return None
-        self.status.success(f"Exported {profile.name} to {path} (no secret in it).")
-        return written
+        return None if profile is None else self.export_to_file(profile.name, path)
 
     def remove_selected(self, *, confirm: bool = True, revoke: bool = False) -> None:
         profile = self.selected()
