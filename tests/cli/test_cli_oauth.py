@@ -75,6 +75,12 @@ def consent_through_cli(
     return proc.returncode, "".join(seen) + rest, err
 
 
+def add_oauth_args(name: str, url: str, client_id: str, port: int) -> list[str]:
+    return ["add", name, "--instance", url, "--auth", "oauth", "--client-id", client_id,
+            "--client-secret-stdin", "--redirect-port", str(port), "--no-browser",
+            "--timeout", "30"]
+
+
 def test_oauth_round_trip(
     run_cli: RunCli,
     oauth_sandbox: Any,
@@ -86,22 +92,7 @@ def test_oauth_round_trip(
     sb, app = oauth_sandbox, oauth_sandbox.demo_app
     name = unique_name("oauth")
     rc, out, err = consent_through_cli(
-        [
-            "add",
-            name,
-            "--instance",
-            sb.url,
-            "--auth",
-            "oauth",
-            "--client-id",
-            app.client_id,
-            "--client-secret-stdin",
-            "--redirect-port",
-            str(port),
-            "--no-browser",
-            "--timeout",
-            "30",
-        ],
+        add_oauth_args(name, sb.url, app.client_id, port),
         config_dir,
         sb,
         app.client_secret + "\n",
@@ -161,22 +152,7 @@ def test_oauth_add_refuses_a_wrong_client_secret_and_saves_nothing(
     sb, app = oauth_sandbox, oauth_sandbox.demo_app
     name = unique_name("oauth")
     rc, out, err = consent_through_cli(
-        [
-            "add",
-            name,
-            "--instance",
-            sb.url,
-            "--auth",
-            "oauth",
-            "--client-id",
-            app.client_id,
-            "--client-secret-stdin",
-            "--redirect-port",
-            str(port),
-            "--no-browser",
-            "--timeout",
-            "30",
-        ],
+        add_oauth_args(name, sb.url, app.client_id, port),
         config_dir,
         sb,
         "wrong-secret",
