@@ -105,6 +105,8 @@ def run_wizard(
     QTimer.singleShot(0, wizard.build_pages)  # the other pages, while the user reads
     if watcher is not None:
         watcher.when_painted(loop.stop)
+    else:
+        QTimer.singleShot(0, lambda: loop.run_in_executor(None, warm_up_imports))
     try:
         with loop:
             loop.run_forever()
@@ -114,6 +116,27 @@ def run_wizard(
         collector.stop()
         del watcher
     return 0
+
+
+# What the first test, consent or save loads (httpx2, truststore, keyring, the OAuth flow:
+# ~0.5 s together). Slots import them lazily; loading them here first, in a worker thread
+# while the user reads the first page, keeps that cost off the Qt thread.
+WARM_UP_MODULES = (
+    "snow_wizard.core.connections",
+    "snow_wizard.core.servicenow",
+    "snow_wizard.core.authorization",
+    "keyring",
+)
+
+
+def warm_up_imports() -> None:
+    import importlib
+
+    for name in WARM_UP_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a slot importing it later reports the problem properly
+            return
 
 
 class LazyExceptHook:

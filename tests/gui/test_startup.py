@@ -91,3 +91,52 @@ def test_lazy_excepthook_shows_the_redacted_details_dialog(
     finally:
         hook.uninstall()
     assert sys.excepthook is before
+
+
+WARM_PROBE = r"""
+import sys, threading
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+import snow_wizard.gui.app as app_module
+
+importers = {}
+
+class Recorder:
+    # notes which thread first imports httpx2 and keyring (every import asks the finders)
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name in ("httpx2", "keyring") and name not in importers:
+            importers[name] = threading.current_thread() is threading.main_thread()
+        return None
+
+sys.meta_path.insert(0, Recorder)
+
+def poll():
+    loaded = all(m in sys.modules for m in app_module.WARM_UP_MODULES)
+    if loaded or poll.ticks > 400:
+        for widget in QApplication.topLevelWidgets():
+            widget.close()
+        QApplication.instance().quit()
+    poll.ticks += 1
+    QTimer.singleShot(25, poll)
+poll.ticks = 0
+
+QTimer.singleShot(0, poll)
+rc = app_module.main([])
+print(rc, all(m in sys.modules for m in app_module.WARM_UP_MODULES), sorted(importers.items()))
+"""
+
+
+def test_network_and_keychain_modules_load_off_the_qt_thread_after_the_first_page(
+    tmp_path: Path,
+) -> None:
+    # Without the warm-up, the first Test credentials click imported httpx2, truststore and
+    # keyring (~0.5 s) on the Qt thread, freezing the window under its own spinner.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               SNOW_WIZARD_CONFIG_DIR=str(tmp_path / "cfg"), XDG_CONFIG_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", WARM_PROBE], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split(" ", 2)[:2] == ["0", "True"], proc.stdout + proc.stderr
+    # imported, and not by the main (Qt) thread
+    assert "[('httpx2', False), ('keyring', False)]" in proc.stdout, proc.stdout
